@@ -1,0 +1,40 @@
+//! The command line. With no subcommand the server runs.
+
+use clap::{Parser, Subcommand};
+
+const SETTINGS_HELP: &str = "\
+Settings (environment variables override config/local.toml, which overrides the defaults):
+  APP_HOST                  address to listen on                  [default: 127.0.0.1]
+  APP_PORT                  port to listen on                     [default: 5000]
+  APP_PUBLIC_URL            where visitors reach the app; the OAuth redirect is
+                            {public_url}/auth_callback; https makes cookies Secure
+                                                                  [default: http://localhost:5000]
+  APP_CLIENT_ID             OAuth client id                       [required]
+  APP_CLIENT_SECRET         OAuth client secret                   [required]
+  APP_SECRET_KEY            signs session cookies, >= 32 bytes    [required]
+  APP_STACKSCRIPT_ID        StackScript every deploy runs         [default: 320826]
+  APP_APPLICATION_NAME      name shown on the pages, Linode group [default: my-application-name]
+  APP_LINODE_API_URL        Linode API base                       [default: https://api.linode.com/v4]
+  APP_LINODE_LOGIN_URL      Linode login server                   [default: https://login.linode.com]
+  APP_LOG_FORMAT            pretty or json                        [default: pretty]
+  APP_HTTP_TIMEOUT_SECONDS  time for one call to Linode           [default: 10]
+  APP_CATALOG_TTL_SECONDS   how long plans and regions are cached [default: 300]
+  RUST_LOG                  log filter, such as debug              [default: info]
+
+A missing or invalid setting stops start-up with a line naming it (exit status 2).";
+
+/// Deploy a StackScript onto a visitor's own Linode.
+#[derive(Debug, Parser)]
+#[command(name = "install-on-linode", version, about, after_help = SETTINGS_HELP)]
+pub struct Cli {
+    /// What to do; the server runs when none is given.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+}

@@ -1,0 +1,119 @@
+//! The deploy itself, independent of HTTP: exchange the code for a token,
+//! check the grant, create the instance, and revoke the token on every path.
+//!
+//! The create call is made once and never retried (a retry after a timeout
+//! can bill a second server). The token is revoked whatever happened after
+//! it was issued; a failed revoke is logged as a warning, not a failed deploy.
+
+use secrecy::SecretString;
+
+use crate::choice::Choice;
+use crate::linode::models::{CreateInstance, Instance};
+use crate::linode::{LinodeClient, LinodeError, LoginClient};
+use crate::password;
+
+/// Makes deploys for one StackScript and application.
+#[derive(Debug, Clone)]
+pub struct Deployer {
+    /// Linode's API.
+    pub api: LinodeClient,
+    /// Linode's login server.
+    pub login: LoginClient,
+    /// The StackScript to run.
+    pub stackscript_id: u64,
+    /// The group new Linodes are put in (the application's name).
+    pub group: String,
+}
+
+/// A created instance and the password it was given.
+#[derive(Debug)]
+pub struct Deployed {
+    /// The instance as Linode returned it.
+    pub instance: Instance,
+    /// Its root password, to show the visitor once.
+    pub root_pass: SecretString,
+}
+
+/// Why a deploy did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// The code was not exchanged for a token.
+    #[error("token exchange failed")]
+    TokenExchange(#[source] LinodeError),
+    /// The visitor granted too little.
+    #[error("the grant does not allow creating Linodes")]
+    InsufficientScopes {
+        /// The granted scopes, comma-joined.
+        granted: String,
+    },
+    /// The create call failed.
+    #[error("instance create failed")]
+    Create(#[source] LinodeError),
+}
+
+impl DeployError {
+    /// A short, fixed name for logs and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::TokenExchange(_) => "token_exchange",
+            Self::InsufficientScopes { .. } => "insufficient_scopes",
+            Self::Create(LinodeError::Timeout) => "create_timeout",
+            Self::Create(LinodeError::Status { status, .. }) if status.as_u16() == 429 => "rate_limited",
+            Self::Create(LinodeError::Status { status, .. }) if status.is_client_error() => "create_refused",
+            Self::Create(_) => "create_failed",
+        }
+    }
+}
+
+impl Deployer {
+    /// Runs a deploy of `choice` with the authorization `code` from the callback.
+    #[tracing::instrument(skip_all, fields(region = %choice.region, type_id = %choice.type_id))]
+    pub async fn deploy(&self, choice: &Choice, code: &str) -> Result<Deployed, DeployError> {
+        let outcome = match self.login.finish_oauth(code).await {
+            Err(e) => Err(DeployError::TokenExchange(e)),
+            Ok(grant) => {
+                let outcome = self.create(choice, &grant).await;
+                self.revoke(&grant.access_token).await;
+                outcome
+            }
+        };
+        match &outcome {
+            Ok(deployed) => tracing::info!(
+                outcome = "created",
+                linode_id = deployed.instance.id,
+                label = %deployed.instance.label,
+                "deploy succeeded"
+            ),
+            Err(e) => tracing::warn!(outcome = "failed", reason = e.reason(), error = %e, cause = ?std::error::Error::source(e).map(ToString::to_string), "deploy failed"),
+        }
+        outcome
+    }
+
+    async fn create(&self, choice: &Choice, grant: &crate::linode::TokenGrant) -> Result<Deployed, DeployError> {
+        if !grant.scopes.allows_creating_linodes() {
+            return Err(DeployError::InsufficientScopes { granted: grant.scopes.to_string() });
+        }
+        let root_pass = password::generate();
+        let body = CreateInstance {
+            type_id: choice.type_id.clone(),
+            region: choice.region.clone(),
+            image: choice.image.clone(),
+            stackscript_id: self.stackscript_id,
+            group: self.group.clone(),
+            root_pass: root_pass.clone(),
+        };
+        let instance = self
+            .api
+            .create_instance(&grant.access_token, &body)
+            .await
+            .map_err(DeployError::Create)?;
+        Ok(Deployed { instance, root_pass })
+    }
+
+    async fn revoke(&self, token: &SecretString) {
+        match self.login.expire(token).await {
+            Ok(()) => tracing::debug!("token revoked"),
+            Err(error) => tracing::warn!(%error, "could not revoke the token; it expires on its own"),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! install-on-linode: deploy a publisher's StackScript onto a visitor's own
+//! Linode in one visit.
+//!
+//! # Layout
+//! - [`settings`]: typed settings from `config/default.toml`, `config/local.toml` and `APP_*`.
+//! - [`startup`]: [`startup::Application`], built on any port and run until stopped.
+//! - [`routes`]: the route table and one file per page (configure, callback, health, assets).
+//! - [`middleware`]: request logs, security headers, error pages.
+//! - [`catalog`]: what the form offers, cached from Linode's public API.
+//! - [`choice`]: the posted form, parsed into a validated [`choice::Choice`].
+//! - [`session`]: typed session keys (the pending deploy and its OAuth state).
+//! - [`session_store`]: the bounded in-memory session store.
+//! - [`deploy`]: code -> token -> instance -> revoke, independent of HTTP.
+//! - [`password`]: root password generation.
+//! - [`linode`]: `LinodeClient`, `LoginClient`, scopes and API models.
+//! - [`templates`]: the askama pages; [`error`]: the one error type at the edge.
+//! - [`telemetry`]: the tracing subscriber.
+
+pub mod catalog;
+pub mod choice;
+pub mod cli;
+pub mod deploy;
+pub mod error;
+pub mod linode;
+pub mod middleware;
+pub mod password;
+pub mod routes;
+pub mod session;
+pub mod session_store;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod templates;

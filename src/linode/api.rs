@@ -1,0 +1,114 @@
+//! `LinodeClient`: the calls this app makes to Linode's API v4.
+//!
+//! Public reads (types, regions, the StackScript) carry no `Authorization`
+//! header at all: the original sent a dummy bearer token, which is a needless
+//! credential-shaped value on the wire. Creating an instance is never retried:
+//! a retry after a timeout or 5xx can bill the visitor for a second server.
+
+use reqwest::{Method, RequestBuilder};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::LinodeError;
+use super::models::{CreateInstance, Instance, LinodeType, Page, Region, StackScript};
+
+/// Filter Linode applies to `GET /linode/types`: plans whose label contains "Linode".
+pub const TYPES_FILTER: &str = r#"{"label":{"+contains":"Linode"}}"#;
+
+/// Pages followed at most for one list, against a server that never ends.
+const MAX_PAGES: u32 = 50;
+
+/// Client of Linode's API v4 at a configurable base URL.
+#[derive(Debug, Clone)]
+pub struct LinodeClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl LinodeClient {
+    /// A client of the API at `base` (such as `https://api.linode.com/v4`).
+    pub fn new(http: reqwest::Client, base: &Url) -> Self {
+        Self { http, base: base.as_str().trim_end_matches('/').to_owned() }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
+    /// Plan types whose label contains "Linode", every page.
+    #[tracing::instrument(skip(self))]
+    pub async fn types(&self) -> Result<Vec<LinodeType>, LinodeError> {
+        self.list("/linode/types", Some(TYPES_FILTER)).await
+    }
+
+    /// Every region, every page.
+    #[tracing::instrument(skip(self))]
+    pub async fn regions(&self) -> Result<Vec<Region>, LinodeError> {
+        self.list("/regions", None).await
+    }
+
+    /// One StackScript, read without a token (it must be public).
+    #[tracing::instrument(skip(self))]
+    pub async fn stackscript(&self, id: u64) -> Result<StackScript, LinodeError> {
+        send(self.request(Method::GET, &format!("/linode/stackscripts/{id}"))).await
+    }
+
+    /// Creates an instance with the visitor's token. Sent once, never retried.
+    #[tracing::instrument(skip_all, fields(region = %body.region, type_id = %body.type_id))]
+    pub async fn create_instance(
+        &self,
+        token: &SecretString,
+        body: &CreateInstance,
+    ) -> Result<Instance, LinodeError> {
+        let request = self
+            .request(Method::POST, "/linode/instances")
+            .bearer_auth(token.expose_secret())
+            .json(body);
+        send(request).await
+    }
+
+    /// Reads one instance with the visitor's token.
+    #[tracing::instrument(skip(self, token))]
+    pub async fn instance(&self, token: &SecretString, id: u64) -> Result<Instance, LinodeError> {
+        let request = self
+            .request(Method::GET, &format!("/linode/instances/{id}"))
+            .bearer_auth(token.expose_secret());
+        send(request).await
+    }
+
+    /// Follows every page of a list, with the same filter on each.
+    async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        filter: Option<&str>,
+    ) -> Result<Vec<T>, LinodeError> {
+        let mut items = Vec::new();
+        let mut page = 1;
+        loop {
+            let mut request = self.request(Method::GET, path);
+            // The first page is asked for plainly, as Linode's own library does.
+            if page > 1 {
+                request = request.query(&[("page", page)]);
+            }
+            if let Some(filter) = filter {
+                request = request.header("X-Filter", filter);
+            }
+            let answer: Page<T> = send(request).await?;
+            items.extend(answer.data);
+            if answer.page >= answer.pages || page >= MAX_PAGES {
+                return Ok(items);
+            }
+            page += 1;
+        }
+    }
+}
+
+/// Sends a request and reads a JSON answer, or Linode's error.
+pub(crate) async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, LinodeError> {
+    let response = request.send().await.map_err(LinodeError::transport)?;
+    if !response.status().is_success() {
+        return Err(LinodeError::from_response(response).await);
+    }
+    response.json().await.map_err(LinodeError::transport)
+}

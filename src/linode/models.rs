@@ -1,0 +1,235 @@
+//! The shapes of Linode's API objects, as far as this app reads them.
+//!
+//! Unknown fields are ignored everywhere and every field that Linode may
+//! leave out is optional, so a new API release does not break the app.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// One page of a list: `{"data":[…],"page":N,"pages":P,"results":R}`.
+#[derive(Debug, Deserialize)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub data: Vec<T>,
+    /// This page's number, from 1.
+    #[serde(default = "one")]
+    pub page: u32,
+    /// How many pages there are.
+    #[serde(default = "one")]
+    pub pages: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A plan (`GET /linode/types`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinodeType {
+    /// Such as `g6-standard-2`.
+    pub id: String,
+    /// Such as `Linode 4GB`.
+    pub label: String,
+    /// Prices in US dollars.
+    #[serde(default)]
+    pub price: Option<Price>,
+    /// Memory in MB.
+    #[serde(default)]
+    pub memory: Option<u64>,
+    /// Virtual CPUs.
+    #[serde(default)]
+    pub vcpus: Option<u64>,
+    /// Disk in MB.
+    #[serde(default)]
+    pub disk: Option<u64>,
+}
+
+/// Monthly and hourly price of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Price {
+    /// US dollars a month.
+    #[serde(default)]
+    pub monthly: Option<f64>,
+    /// US dollars an hour.
+    #[serde(default)]
+    pub hourly: Option<f64>,
+}
+
+/// A data centre (`GET /regions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    /// Such as `us-east`.
+    pub id: String,
+    /// Such as `Newark, NJ`; older answers have none.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Two-letter country code.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// `ok` or `outage`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Such as `Linodes`, `Block Storage`.
+    #[serde(default)]
+    pub capabilities: Option<Vec<String>>,
+}
+
+impl Region {
+    /// Whether new Linodes can be placed here now, as far as Linode says.
+    pub fn accepts_linodes(&self) -> bool {
+        let up = self.status.as_deref().is_none_or(|s| s == "ok");
+        let has_linodes = self
+            .capabilities
+            .as_ref()
+            .is_none_or(|caps| caps.iter().any(|c| c == "Linodes"));
+        up && has_linodes
+    }
+}
+
+/// A StackScript (`GET /linode/stackscripts/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackScript {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    #[serde(default)]
+    pub label: String,
+    /// The images it may be deployed on, such as `linode/debian12`.
+    #[serde(default)]
+    pub images: Vec<String>,
+    /// Values the script asks for.
+    #[serde(default)]
+    pub user_defined_fields: Vec<UserDefinedField>,
+}
+
+/// One `<UDF>` of a StackScript. Linode's wire and first-party clients use
+/// lowercase `oneof`/`manyof`; its OpenAPI document says `oneOf`/`manyOf`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserDefinedField {
+    /// Key in `stackscript_data`.
+    pub name: String,
+    /// What the form shows.
+    #[serde(default)]
+    pub label: String,
+    /// A hint.
+    #[serde(default)]
+    pub example: Option<String>,
+    /// Pick one of these (comma list).
+    #[serde(default, alias = "oneOf")]
+    pub oneof: Option<String>,
+    /// Pick any of these (comma list).
+    #[serde(default, alias = "manyOf")]
+    pub manyof: Option<String>,
+    /// The value when none is given; a field without one is required.
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+/// The body of `POST /linode/instances`. Only the fields that are set are sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreateInstance {
+    /// Plan id.
+    #[serde(rename = "type")]
+    pub type_id: String,
+    /// Region id.
+    pub region: String,
+    /// Image id.
+    pub image: String,
+    /// The StackScript to run on first boot.
+    pub stackscript_id: u64,
+    /// Display group (the application's name).
+    pub group: String,
+    /// The root password; sent once, never stored.
+    #[serde(serialize_with = "expose")]
+    pub root_pass: secrecy::SecretString,
+}
+
+fn expose<S: serde::Serializer>(secret: &secrecy::SecretString, s: S) -> Result<S::Ok, S::Error> {
+    use secrecy::ExposeSecret;
+    s.serialize_str(secret.expose_secret())
+}
+
+/// A Linode instance, as create and get return it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Its id.
+    pub id: u64,
+    /// The label Linode gave it.
+    #[serde(default)]
+    pub label: String,
+    /// Its display group.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub group: String,
+    /// `provisioning`, `booting`, `running`, …
+    #[serde(default)]
+    pub status: String,
+    /// Public and private IPv4 addresses; the first is public.
+    #[serde(default)]
+    pub ipv4: Vec<String>,
+    /// The IPv6 SLAAC address, when there is one.
+    #[serde(default)]
+    pub ipv6: Option<String>,
+    /// Region id.
+    #[serde(default)]
+    pub region: String,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn udf_keys_are_read_in_both_casings() {
+        let wire: UserDefinedField =
+            serde_json::from_str(r#"{"name":"a","label":"A","oneof":"x,y"}"#).unwrap();
+        let spec: UserDefinedField =
+            serde_json::from_str(r#"{"name":"a","label":"A","oneOf":"x,y","manyOf":"p,q"}"#).unwrap();
+        assert_eq!(wire.oneof.as_deref(), Some("x,y"));
+        assert_eq!(spec.oneof.as_deref(), Some("x,y"));
+        assert_eq!(spec.manyof.as_deref(), Some("p,q"));
+    }
+
+    #[test]
+    fn create_sends_exactly_the_six_fields_with_the_password_in_clear() {
+        let body = CreateInstance {
+            type_id: "g6-nanode-1".into(),
+            region: "us-east".into(),
+            image: "linode/debian12".into(),
+            stackscript_id: 7,
+            group: "app".into(),
+            root_pass: "pw".into(),
+        };
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type":"g6-nanode-1","region":"us-east","image":"linode/debian12",
+                "stackscript_id":7,"group":"app","root_pass":"pw"})
+        );
+    }
+
+    #[test]
+    fn regions_in_outage_or_without_linodes_take_no_new_linodes() {
+        let region = |status: &str, caps: &[&str]| Region {
+            id: "r".into(),
+            label: None,
+            country: None,
+            status: Some(status.into()),
+            capabilities: Some(caps.iter().map(|c| c.to_string()).collect()),
+        };
+        assert!(region("ok", &["Linodes"]).accepts_linodes());
+        assert!(!region("outage", &["Linodes"]).accepts_linodes());
+        assert!(!region("ok", &["Object Storage"]).accepts_linodes());
+    }
+
+    #[test]
+    fn unknown_fields_and_a_null_group_are_fine() {
+        let instance: Instance = serde_json::from_str(
+            r#"{"id":1,"label":"l","group":null,"status":"provisioning","ipv4":["192.0.2.1"],"hypervisor":"kvm"}"#,
+        )
+        .unwrap();
+        assert_eq!(instance.group, "");
+    }
+}

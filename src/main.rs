@@ -1,0 +1,53 @@
+//! Entry point: parse the command line, load settings, start logging, serve.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use install_on_linode::cli::{Cli, Command};
+use install_on_linode::settings::Settings;
+use install_on_linode::startup::{Application, shutdown_signal};
+use install_on_linode::telemetry;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+    }
+}
+
+fn serve() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("install-on-linode: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("install-on-linode: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let (host, port) = (settings.host.clone(), settings.port);
+        let app = match Application::build(settings).await {
+            Ok(app) => app,
+            Err(error) => {
+                tracing::error!(%error, "could not listen on {host}:{port}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(address = %app.local_addr(), "install-on-linode is listening");
+        app.prefetch_catalog();
+        match app.run_until_stopped(shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                tracing::error!(%error, "server stopped with an error");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

@@ -1,0 +1,98 @@
+//! Root passwords for new Linodes.
+//!
+//! Drawn from the operating system's CSPRNG through `rand`'s `OsRng`; each
+//! character is picked with `choose`, which samples without modulo bias. A
+//! draw that lacks one of the four classes (lower, upper, digit, punctuation)
+//! is thrown away and drawn again, so every valid password stays equally
+//! likely. 32 characters from 94 give about 209 bits, far past Linode's
+//! strength check.
+
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+use rand::seq::IndexedRandom;
+use secrecy::SecretString;
+
+/// Characters a password is drawn from: ASCII letters, digits and punctuation.
+pub const ALPHABET: &[u8] =
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/// Length of a generated password (Linode accepts 7 to 128).
+pub const LENGTH: usize = 32;
+
+/// Linode's bounds on `root_pass` length.
+pub const LINODE_BOUNDS: std::ops::RangeInclusive<usize> = 7..=128;
+
+/// A new random root password with every character class present.
+pub fn generate() -> SecretString {
+    generate_with_length(LENGTH)
+}
+
+/// A new random password of `length` characters (at least 4, so every class fits).
+pub fn generate_with_length(length: usize) -> SecretString {
+    assert!(length >= 4, "a password needs room for four character classes");
+    let mut rng = OsRng.unwrap_err();
+    loop {
+        let candidate: String = (0..length)
+            .map(|_| *ALPHABET.choose(&mut rng).expect("alphabet is not empty") as char)
+            .collect();
+        if has_every_class(&candidate) {
+            return candidate.into();
+        }
+    }
+}
+
+/// Whether `s` has a lowercase letter, an uppercase letter, a digit and punctuation.
+pub fn has_every_class(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_lowercase())
+        && s.chars().any(|c| c.is_ascii_uppercase())
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().any(|c| c.is_ascii_punctuation())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn the_alphabet_is_letters_digits_and_all_ascii_punctuation() {
+        assert_eq!(ALPHABET.len(), 26 + 26 + 10 + 32);
+        assert!(ALPHABET.iter().all(|b| b.is_ascii_graphic()));
+    }
+
+    #[test]
+    fn a_default_password_fits_linodes_bounds() {
+        let password = generate();
+        assert_eq!(password.expose_secret().len(), LENGTH);
+        assert!(LINODE_BOUNDS.contains(&LENGTH));
+    }
+
+    #[test]
+    fn two_passwords_differ() {
+        assert_ne!(generate().expose_secret(), generate().expose_secret());
+    }
+
+    #[test]
+    fn every_character_of_the_alphabet_turns_up() {
+        let mut seen = [false; 128];
+        for _ in 0..200 {
+            for b in generate().expose_secret().bytes() {
+                seen[b as usize] = true;
+            }
+        }
+        assert!(ALPHABET.iter().all(|b| seen[*b as usize]));
+    }
+
+    proptest! {
+        #[test]
+        fn every_password_has_all_four_classes_and_only_alphabet_characters(length in 7usize..=128) {
+            let password = generate_with_length(length);
+            let text = password.expose_secret();
+            prop_assert_eq!(text.len(), length);
+            prop_assert!(has_every_class(text));
+            prop_assert!(text.bytes().all(|b| ALPHABET.contains(&b)));
+        }
+    }
+}

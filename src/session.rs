@@ -1,0 +1,140 @@
+//! What the app keeps in a visitor's server-side session, behind typed keys.
+//!
+//! A session holds one [`PendingDeploy`]: the validated choice and the OAuth
+//! `state` that must come back on the callback. Taking it out is the only way
+//! to deploy, and [`UsedStates`] makes that "once": two callbacks racing with
+//! the same session can both read the pending deploy, but only the first to
+//! claim its state goes on.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+use crate::choice::Choice;
+
+const PENDING_KEY: &str = "pending_deploy";
+const USED_STATE_KEY: &str = "used_state";
+
+/// How long a session lives without activity.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// A deploy waiting for the visitor to come back from the login server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingDeploy {
+    /// What to deploy.
+    pub choice: Choice,
+    /// The OAuth state sent to the login server, 128+ random bits.
+    pub state: String,
+}
+
+impl PendingDeploy {
+    /// A pending deploy with a fresh random state.
+    pub fn new(choice: Choice) -> Self {
+        Self { choice, state: new_state() }
+    }
+
+    /// Whether `state` is this deploy's, compared in constant time.
+    pub fn state_matches(&self, state: &str) -> bool {
+        same_state(&self.state, state)
+    }
+}
+
+/// Compares two OAuth states in constant time.
+pub fn same_state(expected: &str, given: &str) -> bool {
+    expected.as_bytes().ct_eq(given.as_bytes()).into()
+}
+
+/// 256 random bits from the OS, as 64 hex characters.
+fn new_state() -> String {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores the pending deploy, replacing any earlier one.
+pub async fn store_pending(session: &Session, pending: &PendingDeploy) -> Result<(), tower_sessions::session::Error> {
+    session.insert(PENDING_KEY, pending).await
+}
+
+/// The pending deploy, if the session has one.
+pub async fn pending(session: &Session) -> Result<Option<PendingDeploy>, tower_sessions::session::Error> {
+    session.get(PENDING_KEY).await
+}
+
+/// Removes the pending deploy.
+pub async fn clear_pending(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.remove_value(PENDING_KEY).await.map(|_| ())
+}
+
+/// Takes the pending deploy out and remembers its state, so that a replay of
+/// the same callback can be told apart from a stray one.
+pub async fn consume_pending(session: &Session, pending: &PendingDeploy) -> Result<(), tower_sessions::session::Error> {
+    clear_pending(session).await?;
+    session.insert(USED_STATE_KEY, &pending.state).await
+}
+
+/// Whether `state` is that of a deploy this session already started.
+pub async fn was_used(session: &Session, state: &str) -> Result<bool, tower_sessions::session::Error> {
+    let used: Option<String> = session.get(USED_STATE_KEY).await?;
+    Ok(used.is_some_and(|used| same_state(&used, state)))
+}
+
+/// States already used by a callback in this process, so a replayed or
+/// concurrent callback cannot deploy twice. Entries outlive any session.
+#[derive(Debug, Default)]
+pub struct UsedStates(Mutex<HashMap<String, Instant>>);
+
+impl UsedStates {
+    /// Claims `state`; true for the first caller only.
+    pub fn claim(&self, state: &str) -> bool {
+        let mut used = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = Instant::now();
+        used.retain(|_, at| now.duration_since(*at) < IDLE_TIMEOUT * 2);
+        match used.entry(state.to_owned()) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(now);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice() -> Choice {
+        Choice { type_id: "t".into(), region: "r".into(), image: "i".into() }
+    }
+
+    #[test]
+    fn a_state_has_256_bits_and_is_fresh_each_time() {
+        let a = PendingDeploy::new(choice());
+        let b = PendingDeploy::new(choice());
+        assert_eq!(a.state.len(), 64);
+        assert!(a.state.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a.state, b.state);
+    }
+
+    #[test]
+    fn only_the_exact_state_matches() {
+        let pending = PendingDeploy::new(choice());
+        assert!(pending.state_matches(&pending.state.clone()));
+        assert!(!pending.state_matches(""));
+        assert!(!pending.state_matches(&pending.state[..63]));
+    }
+
+    #[test]
+    fn a_state_can_be_claimed_once() {
+        let used = UsedStates::default();
+        assert!(used.claim("s"));
+        assert!(!used.claim("s"));
+        assert!(used.claim("other"));
+    }
+}

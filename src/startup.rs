@@ -1,0 +1,159 @@
+//! The application as a value: built on any port (0 in tests), asked for its
+//! port, and run until a shutdown future resolves, draining in-flight requests.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_sessions::cookie::{Key, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::catalog::Catalog;
+use crate::deploy::Deployer;
+use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
+use crate::middleware::{REQUEST_ID, error_pages, log_requests, security_headers};
+use crate::session::{IDLE_TIMEOUT, UsedStates};
+use crate::session_store::MemoryStore;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::templates::Chrome;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "iol_session";
+/// The longest one request may take (a deploy makes three calls to Linode).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// A bound, ready-to-run application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the app from settings and binds its listener.
+    pub async fn build(settings: Settings) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port)).await?;
+        let state = build_state(settings);
+        let store = MemoryStore::default();
+        store.spawn_cleanup(Duration::from_secs(60));
+        let router = router(state.clone(), store);
+        Ok(Self { listener, router, state })
+    }
+
+    /// The port the app listens on.
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The address the app listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Starts fetching the catalog in the background, so the first visitor does not wait.
+    pub fn prefetch_catalog(&self) {
+        let catalog = Arc::clone(&self.state.catalog);
+        tokio::spawn(async move {
+            if let Err(error) = catalog.get().await {
+                tracing::warn!(%error, "could not fetch the catalog at start; will retry on the first visit");
+            }
+        });
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn build_state(settings: Settings) -> AppState {
+    let http = http_client(settings.http_timeout);
+    let api = LinodeClient::new(http.clone(), &settings.linode_api_url);
+    let login = LoginClient::new(
+        http,
+        &settings.linode_login_url,
+        settings.client_id.clone(),
+        settings.client_secret.clone(),
+    );
+    let chrome = Chrome { application_name: settings.application_name.clone(), sandbox: false };
+    AppState {
+        catalog: Catalog::new(api.clone(), settings.stackscript_id, settings.catalog_ttl),
+        deployer: Arc::new(Deployer {
+            api,
+            login: login.clone(),
+            stackscript_id: settings.stackscript_id,
+            group: settings.application_name.clone(),
+        }),
+        login,
+        scopes: OAuthScopes::deploy(),
+        used_states: Arc::new(UsedStates::default()),
+        chrome,
+        settings: Arc::new(settings),
+    }
+}
+
+/// The full router: routes plus every layer, outermost first in the stack below.
+pub fn router(state: AppState, store: MemoryStore) -> Router {
+    let settings = &state.settings;
+    let sessions = SessionManagerLayer::new(store)
+        .with_signed(Key::derive_from(settings.secret_key.expose_secret().as_bytes()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.is_https())
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
+    let login_origin = settings.linode_login_url.origin().ascii_serialization();
+    let mut router = crate::routes::routes()
+        .layer(sessions)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state.chrome.clone(), error_pages))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    for (name, value) in security_headers(&login_origin) {
+        router = router.layer(SetResponseHeaderLayer::overriding(name, value));
+    }
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(axum::middleware::from_fn(log_requests))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+    )
+}

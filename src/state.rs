@@ -1,0 +1,29 @@
+//! What every handler shares: settings, clients, the catalog cache.
+
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::deploy::Deployer;
+use crate::linode::{LoginClient, OAuthScopes};
+use crate::session::UsedStates;
+use crate::settings::Settings;
+use crate::templates::Chrome;
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The settings the app was built with.
+    pub settings: Arc<Settings>,
+    /// What every page shows around its content.
+    pub chrome: Chrome,
+    /// Plans, regions and the StackScript.
+    pub catalog: Arc<Catalog>,
+    /// Runs deploys.
+    pub deployer: Arc<Deployer>,
+    /// Builds the authorize URL.
+    pub login: LoginClient,
+    /// The scopes a deploy asks for.
+    pub scopes: OAuthScopes,
+    /// OAuth states already used by a callback.
+    pub used_states: Arc<UsedStates>,
+}

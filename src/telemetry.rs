@@ -1,0 +1,23 @@
+//! Log output: a tracing subscriber, pretty for people or JSON for collectors.
+//!
+//! What must never be logged (client secret, codes, states, tokens, root
+//! passwords) is kept out at the source: those values are `SecretString`s or
+//! are skipped by `#[instrument(skip(...))]`, and request lines carry the path
+//! without its query string.
+
+use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
+
+use crate::settings::LogFormat;
+
+/// Installs the global subscriber. `RUST_LOG` refines the default level (`info`).
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    // A second init (tests) is harmless: the first subscriber stays.
+    let _ = match format {
+        LogFormat::Pretty => registry.with(fmt::layer().with_target(false)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true).with_current_span(true))
+            .try_init(),
+    };
+}
