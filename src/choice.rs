@@ -44,15 +44,17 @@ impl Choice {
     /// Checks every field against the catalog; reports all the faults at once.
     pub fn parse(form: &ChoiceForm, catalog: &CatalogData) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut pick = |value: &Option<String>, offered: &dyn Fn(&str) -> bool, field, message| {
-            match value.as_deref().map(str::trim) {
+        let mut pick =
+            |value: &Option<String>, offered: &dyn Fn(&str) -> bool, field, message| match value
+                .as_deref()
+                .map(str::trim)
+            {
                 Some(v) if offered(v) => Some(v.to_owned()),
                 _ => {
                     errors.push(FieldError { field, message });
                     None
                 }
-            }
-        };
+            };
         let type_id = pick(
             &form.type_id,
             &|v| catalog.type_by_id(v).is_some(),
@@ -72,7 +74,11 @@ impl Choice {
             "Choose one of the distributions in the list.",
         );
         match (type_id, region, image) {
-            (Some(type_id), Some(region), Some(image)) => Ok(Self { type_id, region, image }),
+            (Some(type_id), Some(region), Some(image)) => Ok(Self {
+                type_id,
+                region,
+                image,
+            }),
             _ => Err(errors),
         }
     }
@@ -114,21 +120,33 @@ mod tests {
     }
 
     fn form(t: &str, r: &str, d: &str) -> ChoiceForm {
-        ChoiceForm { type_id: Some(t.into()), region: Some(r.into()), distribution: Some(d.into()) }
+        ChoiceForm {
+            type_id: Some(t.into()),
+            region: Some(r.into()),
+            distribution: Some(d.into()),
+        }
     }
 
     #[test]
     fn values_the_form_offered_make_a_choice() {
-        let choice = Choice::parse(&form("g6-nanode-1", "eu-west", "linode/debian12"), &catalog());
+        let choice = Choice::parse(
+            &form("g6-nanode-1", "eu-west", "linode/debian12"),
+            &catalog(),
+        );
         assert_eq!(
             choice,
-            Ok(Choice { type_id: "g6-nanode-1".into(), region: "eu-west".into(), image: "linode/debian12".into() })
+            Ok(Choice {
+                type_id: "g6-nanode-1".into(),
+                region: "eu-west".into(),
+                image: "linode/debian12".into()
+            })
         );
     }
 
     #[test]
     fn every_wrong_field_is_reported_at_once() {
-        let errors = Choice::parse(&form("g6-huge", "mars-1", "linode/debian12"), &catalog()).unwrap_err();
+        let errors =
+            Choice::parse(&form("g6-huge", "mars-1", "linode/debian12"), &catalog()).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["type", "region"]);
     }

@@ -58,8 +58,12 @@ impl DeployError {
             Self::TokenExchange(_) => "token_exchange",
             Self::InsufficientScopes { .. } => "insufficient_scopes",
             Self::Create(LinodeError::Timeout) => "create_timeout",
-            Self::Create(LinodeError::Status { status, .. }) if status.as_u16() == 429 => "rate_limited",
-            Self::Create(LinodeError::Status { status, .. }) if status.is_client_error() => "create_refused",
+            Self::Create(LinodeError::Status { status, .. }) if status.as_u16() == 429 => {
+                "rate_limited"
+            }
+            Self::Create(LinodeError::Status { status, .. }) if status.is_client_error() => {
+                "create_refused"
+            }
             Self::Create(_) => "create_failed",
         }
     }
@@ -84,14 +88,22 @@ impl Deployer {
                 label = %deployed.instance.label,
                 "deploy succeeded"
             ),
-            Err(e) => tracing::warn!(outcome = "failed", reason = e.reason(), error = %e, cause = ?std::error::Error::source(e).map(ToString::to_string), "deploy failed"),
+            Err(e) => {
+                tracing::warn!(outcome = "failed", reason = e.reason(), error = %e, cause = ?std::error::Error::source(e).map(ToString::to_string), "deploy failed")
+            }
         }
         outcome
     }
 
-    async fn create(&self, choice: &Choice, grant: &crate::linode::TokenGrant) -> Result<Deployed, DeployError> {
+    async fn create(
+        &self,
+        choice: &Choice,
+        grant: &crate::linode::TokenGrant,
+    ) -> Result<Deployed, DeployError> {
         if !grant.scopes.allows_creating_linodes() {
-            return Err(DeployError::InsufficientScopes { granted: grant.scopes.to_string() });
+            return Err(DeployError::InsufficientScopes {
+                granted: grant.scopes.to_string(),
+            });
         }
         let root_pass = password::generate();
         let body = CreateInstance {
@@ -107,13 +119,18 @@ impl Deployer {
             .create_instance(&grant.access_token, &body)
             .await
             .map_err(DeployError::Create)?;
-        Ok(Deployed { instance, root_pass })
+        Ok(Deployed {
+            instance,
+            root_pass,
+        })
     }
 
     async fn revoke(&self, token: &SecretString) {
         match self.login.expire(token).await {
             Ok(()) => tracing::debug!("token revoked"),
-            Err(error) => tracing::warn!(%error, "could not revoke the token; it expires on its own"),
+            Err(error) => {
+                tracing::warn!(%error, "could not revoke the token; it expires on its own")
+            }
         }
     }
 }

@@ -55,6 +55,9 @@ pub enum AppError {
     /// No such page.
     #[error("no such page")]
     NotFound,
+    /// A request body over the limit.
+    #[error("request body too large")]
+    TooLarge,
 }
 
 /// What the error page shows, attached to the response for rendering.
@@ -81,6 +84,7 @@ impl AppError {
             }
             Self::AlreadyUsed => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
         }
     }
@@ -143,6 +147,12 @@ impl AppError {
                 next_step: Some("Try again in a minute.".into()),
                 ..Default::default()
             },
+            Self::TooLarge => ErrorPage {
+                title: "Too much data",
+                message: "The form sent more data than it can have, so nothing was started.".into(),
+                next_step: start_again,
+                ..Default::default()
+            },
             Self::NotFound => ErrorPage {
                 title: "Page not found",
                 message: "There is no page at this address.".into(),
@@ -157,12 +167,14 @@ fn create_failed_page(e: &LinodeError) -> ErrorPage {
     let unknown_outcome = "Linode did not confirm whether the server was created. Look in Cloud Manager \
                            before you try again, so that you do not pay for two servers.";
     let (message, next_step): (&str, String) = match e {
-        LinodeError::Status { status, .. } if status.is_server_error() => {
-            (unknown_outcome, "Check Cloud Manager, then start again if there is no new server.".into())
-        }
-        LinodeError::Timeout | LinodeError::Unreachable(_) | LinodeError::Decode(_) => {
-            (unknown_outcome, "Check Cloud Manager, then start again if there is no new server.".into())
-        }
+        LinodeError::Status { status, .. } if status.is_server_error() => (
+            unknown_outcome,
+            "Check Cloud Manager, then start again if there is no new server.".into(),
+        ),
+        LinodeError::Timeout | LinodeError::Unreachable(_) | LinodeError::Decode(_) => (
+            unknown_outcome,
+            "Check Cloud Manager, then start again if there is no new server.".into(),
+        ),
         LinodeError::Status { status, .. } => {
             let hint = retry_hint(e).unwrap_or_else(|| match status.as_u16() {
                 401 => "The access expired or was revoked. Start again and authorize once more.".into(),
@@ -171,7 +183,10 @@ fn create_failed_page(e: &LinodeError) -> ErrorPage {
                     .into(),
                 _ => "Start again and pick another plan, region or distribution.".into(),
             });
-            ("Linode refused to create the server, so nothing was created.", hint)
+            (
+                "Linode refused to create the server, so nothing was created.",
+                hint,
+            )
         }
     };
     ErrorPage {
@@ -197,7 +212,11 @@ fn reasons(e: &LinodeError) -> Vec<String> {
 
 fn retry_after(e: &LinodeError) -> Option<Duration> {
     match e {
-        LinodeError::Status { status, retry_after, .. } if *status == StatusCode::TOO_MANY_REQUESTS => {
+        LinodeError::Status {
+            status,
+            retry_after,
+            ..
+        } if *status == StatusCode::TOO_MANY_REQUESTS => {
             Some(retry_after.unwrap_or(Duration::from_secs(30)))
         }
         _ => None,
@@ -206,7 +225,10 @@ fn retry_after(e: &LinodeError) -> Option<Duration> {
 
 fn retry_hint(e: &LinodeError) -> Option<String> {
     retry_after(e).map(|after| {
-        format!("Linode is limiting how fast requests may be made. Try again in {} seconds.", after.as_secs())
+        format!(
+            "Linode is limiting how fast requests may be made. Try again in {} seconds.",
+            after.as_secs()
+        )
     })
 }
 

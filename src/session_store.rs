@@ -33,7 +33,10 @@ impl Default for MemoryStore {
 impl MemoryStore {
     /// A store that holds at most `capacity` sessions.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { records: Arc::default(), capacity: capacity.max(1) }
+        Self {
+            records: Arc::default(),
+            capacity: capacity.max(1),
+        }
     }
 
     /// How many sessions are held, expired or not.
@@ -59,7 +62,9 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<Id, Record>> {
-        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn remove_expired(&self) {
@@ -74,7 +79,10 @@ impl MemoryStore {
         let now = OffsetDateTime::now_utc();
         records.retain(|_, record| record.expiry_date > now);
         while records.len() >= capacity {
-            let oldest = records.iter().min_by_key(|(_, r)| r.expiry_date).map(|(id, _)| *id);
+            let oldest = records
+                .iter()
+                .min_by_key(|(_, r)| r.expiry_date)
+                .map(|(id, _)| *id);
             match oldest {
                 Some(id) => records.remove(&id),
                 None => break,
@@ -128,7 +136,11 @@ mod tests {
     use super::*;
 
     fn record(expires_in: time::Duration) -> Record {
-        Record { id: Id::default(), data: HashMap::new(), expiry_date: OffsetDateTime::now_utc() + expires_in }
+        Record {
+            id: Id::default(),
+            data: HashMap::new(),
+            expiry_date: OffsetDateTime::now_utc() + expires_in,
+        }
     }
 
     #[tokio::test]

@@ -168,7 +168,10 @@ impl Settings {
 
     /// The address the OAuth login server sends visitors back to.
     pub fn redirect_uri(&self) -> String {
-        format!("{}/auth_callback", self.public_url.as_str().trim_end_matches('/'))
+        format!(
+            "{}/auth_callback",
+            self.public_url.as_str().trim_end_matches('/')
+        )
     }
 
     /// Whether cookies must be `Secure`.
@@ -177,15 +180,23 @@ impl Settings {
     }
 }
 
-const CLIENT_ID_WHAT: &str = "the id of your OAuth client (Cloud Manager > My Profile > OAuth Apps)";
+const CLIENT_ID_WHAT: &str =
+    "the id of your OAuth client (Cloud Manager > My Profile > OAuth Apps)";
 const SECRET_KEY_WHAT: &str =
     "a random key of at least 32 bytes that signs session cookies (try: openssl rand -hex 32)";
 
 fn invalid(var: &'static str, why: &str) -> SettingsError {
-    SettingsError::Invalid { var, why: why.to_owned() }
+    SettingsError::Invalid {
+        var,
+        why: why.to_owned(),
+    }
 }
 
-fn required(value: Option<String>, var: &'static str, what: &'static str) -> Result<String, SettingsError> {
+fn required(
+    value: Option<String>,
+    var: &'static str,
+    what: &'static str,
+) -> Result<String, SettingsError> {
     match value.map(|v| v.trim().to_owned()) {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(SettingsError::Missing { var, what }),
@@ -209,7 +220,9 @@ fn number<T: std::str::FromStr>(
     what: &'static str,
 ) -> Result<T, SettingsError> {
     let value = required(value, var, what)?;
-    value.parse().map_err(|_| invalid(var, &format!("{what}, not {value:?}")))
+    value
+        .parse()
+        .map_err(|_| invalid(var, &format!("{what}, not {value:?}")))
 }
 
 fn web_url(value: Option<String>, var: &'static str) -> Result<Url, SettingsError> {
@@ -246,20 +259,33 @@ mod tests {
         assert_eq!(settings.port, 5000);
         assert_eq!(settings.host, "127.0.0.1");
         assert_eq!(settings.stackscript_id, 320826);
-        assert_eq!(settings.redirect_uri(), "http://localhost:5000/auth_callback");
+        assert_eq!(
+            settings.redirect_uri(),
+            "http://localhost:5000/auth_callback"
+        );
         assert!(!settings.is_https());
         assert_eq!(settings.log_format, LogFormat::Pretty);
     }
 
     #[test]
     fn a_missing_client_id_names_its_variable() {
-        let err = Settings::from_raw(RawSettings { client_id: None, ..complete() }).unwrap_err();
-        assert!(err.to_string().starts_with("APP_CLIENT_ID is required"), "{err}");
+        let err = Settings::from_raw(RawSettings {
+            client_id: None,
+            ..complete()
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("APP_CLIENT_ID is required"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_short_secret_key_is_refused() {
-        let raw = RawSettings { secret_key: Some("short".into()), ..complete() };
+        let raw = RawSettings {
+            secret_key: Some("short".into()),
+            ..complete()
+        };
         let err = Settings::from_raw(raw).unwrap_err();
         assert!(err.to_string().contains("APP_SECRET_KEY"), "{err}");
         assert!(err.to_string().contains("32 bytes"), "{err}");
@@ -267,27 +293,53 @@ mod tests {
 
     #[test]
     fn a_port_that_is_not_a_number_is_refused() {
-        let err = Settings::from_raw(RawSettings { port: Some("http".into()), ..complete() }).unwrap_err();
+        let err = Settings::from_raw(RawSettings {
+            port: Some("http".into()),
+            ..complete()
+        })
+        .unwrap_err();
         assert!(err.to_string().starts_with("APP_PORT is invalid"), "{err}");
     }
 
     #[test]
     fn a_public_url_without_http_is_refused() {
-        let raw = RawSettings { public_url: Some("ftp://example.com".into()), ..complete() };
-        assert!(Settings::from_raw(raw).unwrap_err().to_string().contains("APP_PUBLIC_URL"));
+        let raw = RawSettings {
+            public_url: Some("ftp://example.com".into()),
+            ..complete()
+        };
+        assert!(
+            Settings::from_raw(raw)
+                .unwrap_err()
+                .to_string()
+                .contains("APP_PUBLIC_URL")
+        );
     }
 
     #[test]
     fn an_https_public_url_makes_cookies_secure_and_keeps_the_callback_path() {
-        let raw = RawSettings { public_url: Some("https://deploy.example.com/".into()), ..complete() };
+        let raw = RawSettings {
+            public_url: Some("https://deploy.example.com/".into()),
+            ..complete()
+        };
         let settings = Settings::from_raw(raw).unwrap();
         assert!(settings.is_https());
-        assert_eq!(settings.redirect_uri(), "https://deploy.example.com/auth_callback");
+        assert_eq!(
+            settings.redirect_uri(),
+            "https://deploy.example.com/auth_callback"
+        );
     }
 
     #[test]
     fn an_unknown_log_format_is_refused() {
-        let raw = RawSettings { log_format: Some("xml".into()), ..complete() };
-        assert!(Settings::from_raw(raw).unwrap_err().to_string().contains("APP_LOG_FORMAT"));
+        let raw = RawSettings {
+            log_format: Some("xml".into()),
+            ..complete()
+        };
+        assert!(
+            Settings::from_raw(raw)
+                .unwrap_err()
+                .to_string()
+                .contains("APP_LOG_FORMAT")
+        );
     }
 }

@@ -46,11 +46,20 @@ impl Application {
     /// Builds the app from settings and binds its listener.
     pub async fn build(settings: Settings) -> std::io::Result<Self> {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port)).await?;
+        Ok(Self::with_listener(settings, listener))
+    }
+
+    /// Builds the app on a listener bound already (tests bind first to know the public URL).
+    pub fn with_listener(settings: Settings, listener: TcpListener) -> Self {
         let state = build_state(settings);
         let store = MemoryStore::default();
         store.spawn_cleanup(Duration::from_secs(60));
         let router = router(state.clone(), store);
-        Ok(Self { listener, router, state })
+        Self {
+            listener,
+            router,
+            state,
+        }
     }
 
     /// The port the app listens on.
@@ -60,7 +69,9 @@ impl Application {
 
     /// The address the app listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Starts fetching the catalog in the background, so the first visitor does not wait.
@@ -74,10 +85,17 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 
@@ -113,7 +131,10 @@ fn build_state(settings: Settings) -> AppState {
         settings.client_id.clone(),
         settings.client_secret.clone(),
     );
-    let chrome = Chrome { application_name: settings.application_name.clone(), sandbox: false };
+    let chrome = Chrome {
+        application_name: settings.application_name.clone(),
+        sandbox: false,
+    };
     AppState {
         catalog: Catalog::new(api.clone(), settings.stackscript_id, settings.catalog_ttl),
         deployer: Arc::new(Deployer {
@@ -134,19 +155,29 @@ fn build_state(settings: Settings) -> AppState {
 pub fn router(state: AppState, store: MemoryStore) -> Router {
     let settings = &state.settings;
     let sessions = SessionManagerLayer::new(store)
-        .with_signed(Key::derive_from(settings.secret_key.expose_secret().as_bytes()))
+        .with_signed(Key::derive_from(
+            settings.secret_key.expose_secret().as_bytes(),
+        ))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.is_https())
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            IDLE_TIMEOUT.as_secs() as i64,
+        )));
     let login_origin = settings.linode_login_url.origin().ascii_serialization();
     let mut router = crate::routes::routes()
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn_with_state(state.chrome.clone(), error_pages))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+        .layer(axum::middleware::from_fn_with_state(
+            state.chrome.clone(),
+            error_pages,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
     for (name, value) in security_headers(&login_origin) {
         router = router.layer(SetResponseHeaderLayer::overriding(name, value));
     }

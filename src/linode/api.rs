@@ -29,7 +29,10 @@ pub struct LinodeClient {
 impl LinodeClient {
     /// A client of the API at `base` (such as `https://api.linode.com/v4`).
     pub fn new(http: reqwest::Client, base: &Url) -> Self {
-        Self { http, base: base.as_str().trim_end_matches('/').to_owned() }
+        Self {
+            http,
+            base: base.as_str().trim_end_matches('/').to_owned(),
+        }
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {

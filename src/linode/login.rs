@@ -66,7 +66,12 @@ impl From<TokenBody> for TokenGrant {
 
 impl LoginClient {
     /// A client of the login server at `base` for one registered OAuth client.
-    pub fn new(http: reqwest::Client, base: &Url, client_id: String, client_secret: SecretString) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        base: &Url,
+        client_id: String,
+        client_secret: SecretString,
+    ) -> Self {
         Self {
             http,
             base: base.as_str().trim_end_matches('/').to_owned(),
@@ -77,7 +82,8 @@ impl LoginClient {
 
     /// Where to send the visitor to sign in and grant `scopes`.
     pub fn authorize_url(&self, scopes: &OAuthScopes, redirect_uri: &str, state: &str) -> Url {
-        let mut url = Url::parse(&format!("{}/oauth/authorize", self.base)).expect("base is a valid URL");
+        let mut url =
+            Url::parse(&format!("{}/oauth/authorize", self.base)).expect("base is a valid URL");
         url.query_pairs_mut()
             .append_pair("client_id", &self.client_id)
             .append_pair("response_type", "code")

@@ -186,7 +186,8 @@ mod tests {
         let wire: UserDefinedField =
             serde_json::from_str(r#"{"name":"a","label":"A","oneof":"x,y"}"#).unwrap();
         let spec: UserDefinedField =
-            serde_json::from_str(r#"{"name":"a","label":"A","oneOf":"x,y","manyOf":"p,q"}"#).unwrap();
+            serde_json::from_str(r#"{"name":"a","label":"A","oneOf":"x,y","manyOf":"p,q"}"#)
+                .unwrap();
         assert_eq!(wire.oneof.as_deref(), Some("x,y"));
         assert_eq!(spec.oneof.as_deref(), Some("x,y"));
         assert_eq!(spec.manyof.as_deref(), Some("p,q"));

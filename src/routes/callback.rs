@@ -38,7 +38,10 @@ pub async fn callback(
 
     if query.error.is_some() {
         // The visitor said no. Forget the pending deploy only if this really is its callback.
-        if pending.as_ref().is_some_and(|p| p.state_matches(returned_state)) {
+        if pending
+            .as_ref()
+            .is_some_and(|p| p.state_matches(returned_state))
+        {
             session::clear_pending(&session).await?;
         }
         return Err(AppError::LoginDenied);
@@ -48,7 +51,9 @@ pub async fn callback(
     };
     let pending = match pending {
         Some(pending) => pending,
-        None if session::was_used(&session, returned_state).await? => return Err(AppError::AlreadyUsed),
+        None if session::was_used(&session, returned_state).await? => {
+            return Err(AppError::AlreadyUsed);
+        }
         None => return Err(AppError::NoPendingDeploy),
     };
     if !pending.state_matches(returned_state) {

@@ -1,0 +1,454 @@
+//! `GET /auth_callback`: token exchange, scope check, create, revoke.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use serde_json::json;
+use wiremock::ResponseTemplate;
+
+use crate::helpers::*;
+
+const CODE: &str = "code-5e6f";
+
+async fn assert_no_outbound_call_after_the_catalog(app: &TestApp) {
+    for request in app.linode_requests().await {
+        let path = request.url.path();
+        assert!(
+            !path.starts_with("/oauth/") && path != "/v4/linode/instances",
+            "unexpected call to {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_good_callback_creates_the_instance_revokes_the_token_and_shows_the_credentials() {
+    let app = spawn_app().await;
+    mount_happy_deploy(&app.linode, CODE).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let page = html(&response.text().await.unwrap());
+    assert_eq!(text_of(&page, "h1").as_deref(), Some("Success!"));
+    assert_eq!(
+        text_of(&page, "#linode-label").as_deref(),
+        Some("linode4242")
+    );
+    assert_eq!(
+        text_of(&page, "#linode-group").as_deref(),
+        Some("my-application-name")
+    );
+    assert_eq!(
+        text_of(&page, "#ssh-command").as_deref(),
+        Some("ssh root@192.0.2.17")
+    );
+
+    let creates = app.requests_to("POST", "/v4/linode/instances").await;
+    assert_eq!(creates.len(), 1);
+    assert_eq!(
+        creates[0].headers["authorization"],
+        format!("Bearer {TOKEN}").as_str()
+    );
+    assert_eq!(creates[0].headers["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_slice(&creates[0].body).unwrap();
+    let password = body["root_pass"].as_str().unwrap().to_owned();
+    assert_eq!(
+        body,
+        json!({"type": "g6-nanode-1", "region": "us-east", "image": "linode/debian12",
+               "stackscript_id": STACKSCRIPT_ID, "group": "my-application-name", "root_pass": password})
+    );
+    assert!((7..=128).contains(&password.len()));
+    assert_eq!(text_of(&page, "#root-password"), Some(password));
+
+    let revokes = app.requests_to("POST", "/oauth/revoke").await;
+    assert_eq!(revokes.len(), 1);
+    assert_eq!(
+        form_fields(&revokes[0]),
+        [
+            ("token_type_hint".to_owned(), "access_token".to_owned()),
+            ("client_id".to_owned(), CLIENT_ID.to_owned()),
+            ("client_secret".to_owned(), CLIENT_SECRET.to_owned()),
+            ("token".to_owned(), TOKEN.to_owned()),
+        ]
+    );
+    for request in app.linode_requests().await {
+        if request.url.path().starts_with("/oauth/") {
+            assert_eq!(request.headers["accept"], "application/json");
+            assert!(
+                request.headers["user-agent"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("install-on-linode/")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_password_on_the_page_is_html_escaped() {
+    let app = spawn_app().await;
+    mount_happy_deploy(&app.linode, CODE).await;
+    let state = app.start_deploy().await;
+
+    let body = app
+        .callback(&[("code", CODE), ("state", &state)])
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    let creates = app.requests_to("POST", "/v4/linode/instances").await;
+    let sent: serde_json::Value = serde_json::from_slice(&creates[0].body).unwrap();
+    let password = sent["root_pass"].as_str().unwrap();
+    let raw_in_html = body.contains(&format!(">{password}<"));
+    let has_special = password.contains(['<', '>', '&', '"', '\'']);
+    assert!(
+        !(has_special && raw_in_html),
+        "special characters must be escaped"
+    );
+    assert_eq!(
+        text_of(&html(&body), "#root-password").as_deref(),
+        Some(password)
+    );
+}
+
+#[tokio::test]
+async fn family_wildcard_and_everything_grants_are_accepted() {
+    for scopes in ["linodes:*", "*", "account:read_only linodes:read_write"] {
+        let app = spawn_app().await;
+        mount_token(&app.linode, CODE, grant(scopes)).await;
+        mount_create(&app.linode, created_instance()).await;
+        mount_revoke(&app.linode, 200).await;
+        let state = app.start_deploy().await;
+
+        let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+        assert_eq!(response.status(), 200, "grant {scopes:?}");
+    }
+}
+
+#[tokio::test]
+async fn too_narrow_a_grant_creates_nothing_and_revokes_the_token() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_only")).await;
+    mount_create(&app.linode, created_instance()).await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 403);
+    let page = html(&response.text().await.unwrap());
+    assert_eq!(
+        text_of(&page, "h1").as_deref(),
+        Some("Permission to create Linodes is needed")
+    );
+    assert!(
+        app.requests_to("POST", "/v4/linode/instances")
+            .await
+            .is_empty()
+    );
+    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_callback_with_an_error_creates_nothing_and_calls_nobody() {
+    let app = spawn_app().await;
+    let state = app.start_deploy().await;
+
+    let response = app
+        .callback(&[("error", "access_denied"), ("state", &state)])
+        .await;
+
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(
+        text_of(&html(&response.text().await.unwrap()), "h1").as_deref(),
+        Some("Access not granted")
+    );
+    assert_no_outbound_call_after_the_catalog(&app).await;
+}
+
+#[tokio::test]
+async fn a_callback_without_a_code_is_refused() {
+    let app = spawn_app().await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("state", &state)]).await;
+
+    assert_eq!(response.status(), 400);
+    assert_no_outbound_call_after_the_catalog(&app).await;
+}
+
+#[tokio::test]
+async fn a_callback_without_a_session_is_refused() {
+    let app = spawn_app().await;
+
+    let response = app.callback(&[("code", CODE), ("state", "0123")]).await;
+
+    assert_eq!(response.status(), 400);
+    assert!(app.linode_requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn callback_with_mismatched_state_creates_nothing() {
+    let app = spawn_app().await;
+    mount_happy_deploy(&app.linode, CODE).await;
+    let state = app.start_deploy().await;
+    let forged = format!("{}0", &state[..63]);
+
+    let response = app.callback(&[("code", CODE), ("state", &forged)]).await;
+
+    assert_eq!(response.status(), 400);
+    assert_no_outbound_call_after_the_catalog(&app).await;
+    // The real callback still works afterwards.
+    assert_eq!(
+        app.callback(&[("code", CODE), ("state", &state)])
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn callback_without_state_creates_nothing() {
+    let app = spawn_app().await;
+    mount_happy_deploy(&app.linode, CODE).await;
+    app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE)]).await;
+
+    assert_eq!(response.status(), 400);
+    assert_no_outbound_call_after_the_catalog(&app).await;
+}
+
+#[tokio::test]
+async fn a_replayed_callback_creates_nothing_and_says_so() {
+    let app = spawn_app().await;
+    mount_happy_deploy(&app.linode, CODE).await;
+    let state = app.start_deploy().await;
+    assert_eq!(
+        app.callback(&[("code", CODE), ("state", &state)])
+            .await
+            .status(),
+        200
+    );
+
+    let replay = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(replay.status(), 409);
+    let page = html(&replay.text().await.unwrap());
+    assert_eq!(
+        text_of(&page, "h1").as_deref(),
+        Some("Deploy already started")
+    );
+    assert_eq!(
+        app.requests_to("POST", "/v4/linode/instances").await.len(),
+        1
+    );
+    assert_eq!(app.requests_to("POST", "/oauth/token").await.len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_callbacks_for_one_session_create_one_instance() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(
+        &app.linode,
+        created_instance().set_delay(Duration::from_millis(300)),
+    )
+    .await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    let query = [("code", CODE), ("state", state.as_str())];
+    let calls = (0..5).map(|_| app.callback(&query));
+    let statuses: Vec<u16> = join_all(calls)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.requests_to("POST", "/v4/linode/instances").await.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_refused_create_shows_linodes_reasons_with_its_status_and_revokes() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(
+        &app.linode,
+        ResponseTemplate::new(400).set_body_json(json!({"errors": [
+            {"reason": "Region is not available for this <plan>", "field": "region"}
+        ]})),
+    )
+    .await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 400);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("<plan>"), "Linode's words are escaped");
+    let page = html(&body);
+    assert_eq!(
+        text_of(&page, ".reasons li").as_deref(),
+        Some("region: Region is not available for this <plan>")
+    );
+    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_create_that_fails_upstream_is_a_502_never_retried_and_revoked() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(
+        &app.linode,
+        ResponseTemplate::new(500).set_body_string("<html>oops</html>"),
+    )
+    .await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 502);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("oops"), "raw bodies are never shown");
+    assert!(
+        body.contains("Cloud Manager"),
+        "the visitor is told to check before retrying"
+    );
+    assert_eq!(
+        app.requests_to("POST", "/v4/linode/instances").await.len(),
+        1
+    );
+    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_create_that_times_out_is_a_504_and_revoked() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(
+        &app.linode,
+        created_instance().set_delay(Duration::from_secs(5)),
+    )
+    .await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 504);
+    assert_eq!(
+        app.requests_to("POST", "/v4/linode/instances").await.len(),
+        1
+    );
+    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_rate_limited_create_says_when_to_retry() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(
+        &app.linode,
+        ResponseTemplate::new(429)
+            .insert_header("Retry-After", "17")
+            .set_body_json(json!({"errors": [{"reason": "Too many requests"}]})),
+    )
+    .await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "17");
+    let page = html(&response.text().await.unwrap());
+    assert!(text_of(&page, "#next-step").unwrap().contains("17 seconds"));
+}
+
+#[tokio::test]
+async fn a_failed_token_exchange_with_an_html_body_creates_nothing() {
+    let app = spawn_app().await;
+    mount_token(
+        &app.linode,
+        CODE,
+        ResponseTemplate::new(403).set_body_string("<html>blocked</html>"),
+    )
+    .await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 403);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("blocked"));
+    assert_eq!(
+        text_of(&html(&body), "h1").as_deref(),
+        Some("Sign-in could not be completed")
+    );
+    assert!(
+        app.requests_to("POST", "/v4/linode/instances")
+            .await
+            .is_empty()
+    );
+    assert!(
+        app.requests_to("POST", "/oauth/revoke").await.is_empty(),
+        "no token, nothing to revoke"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_revoke_still_shows_the_success_page() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(&app.linode, created_instance()).await;
+    mount_revoke(&app.linode, 403).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_scope_only_in_the_standard_scope_field_is_read() {
+    let app = spawn_app().await;
+    mount_token(
+        &app.linode,
+        CODE,
+        ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": TOKEN, "token_type": "bearer", "expires_in": 7200, "scope": "linodes:read_write"
+        })),
+    )
+    .await;
+    mount_create(&app.linode, created_instance()).await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    assert_eq!(
+        app.callback(&[("code", CODE), ("state", &state)])
+            .await
+            .status(),
+        200
+    );
+}

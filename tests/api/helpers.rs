@@ -1,0 +1,308 @@
+//! Spawning the app against a fake Linode, and driving it like a browser.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use install_on_linode::settings::{LogFormat, Settings};
+use install_on_linode::startup::Application;
+use serde_json::{Value, json};
+use wiremock::matchers::{body_string, header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const CLIENT_ID: &str = "test-client-id";
+pub const CLIENT_SECRET: &str = "test-client-secret-3f9a";
+pub const STACKSCRIPT_ID: u64 = 320826;
+pub const TYPES_FILTER: &str = r#"{"label":{"+contains":"Linode"}}"#;
+pub const TOKEN: &str = "token-7d1e0c5b9a";
+pub const REFRESH_TOKEN: &str = "refresh-2b8c";
+
+/// A running app and the fake Linode behind it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, also the app's public URL.
+    pub address: String,
+    /// The fake API (under `/v4`) and login server (at the root).
+    pub linode: MockServer,
+    /// A browser-like client: keeps cookies, follows no redirects.
+    pub browser: reqwest::Client,
+}
+
+/// Everything the app logged, across tests (secrets must never appear in it).
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUFFER.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&buffer);
+        // Every level, so a secret logged at trace by the app or a dependency is
+        // caught; the test's own tools (HTML parser, fake server) are left out.
+        let filter = "trace,html5ever=off,selectors=off,scraper=off,wiremock=off";
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_ansi(false)
+            .with_writer(move || LogWriter(Arc::clone(&writer)))
+            .try_init();
+        buffer
+    })
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Settings for a test app against `linode`; `public_url` is filled in on spawn.
+pub fn test_settings(linode: &MockServer) -> Settings {
+    Settings {
+        host: "127.0.0.1".into(),
+        port: 0,
+        public_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        secret_key: "0123456789abcdef0123456789abcdef-test-key".into(),
+        stackscript_id: STACKSCRIPT_ID,
+        application_name: "my-application-name".into(),
+        linode_api_url: url::Url::parse(&format!("{}/v4", linode.uri())).unwrap(),
+        linode_login_url: url::Url::parse(&linode.uri()).unwrap(),
+        log_format: LogFormat::Pretty,
+        http_timeout: Duration::from_secs(2),
+        catalog_ttl: Duration::from_secs(300),
+    }
+}
+
+/// The app with a healthy catalog.
+pub async fn spawn_app() -> TestApp {
+    let app = spawn_bare_app(|_| {}).await;
+    mount_catalog(&app.linode).await;
+    app
+}
+
+/// The app with nothing mounted on the fake yet; `tweak` adjusts its settings.
+pub async fn spawn_bare_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    log_buffer();
+    let linode = MockServer::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut settings = test_settings(&linode);
+    settings.public_url = url::Url::parse(&address).unwrap();
+    tweak(&mut settings);
+    let app = Application::with_listener(settings, listener);
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        linode,
+        browser,
+    }
+}
+
+/// Plans over two pages, regions (one in outage), and the StackScript.
+pub async fn mount_catalog(linode: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/v4/linode/types"))
+        .and(header("X-Filter", TYPES_FILTER))
+        .and(query_param_is_missing("page"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [linode_type("g6-nanode-1", "Nanode 1GB"), linode_type("g6-standard-1", "Linode 2GB")],
+            "page": 1, "pages": 2, "results": 3
+        })))
+        .mount(linode)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/linode/types"))
+        .and(header("X-Filter", TYPES_FILTER))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [linode_type("g6-standard-2", "Linode 4GB")],
+            "page": 2, "pages": 2, "results": 3
+        })))
+        .mount(linode)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/regions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [
+                region("us-east", "Newark, NJ", "ok"),
+                region("eu-west", "London, UK", "ok"),
+                region("ap-south", "Singapore, SG", "outage"),
+            ],
+            "page": 1, "pages": 1, "results": 3
+        })))
+        .mount(linode)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v4/linode/stackscripts/{STACKSCRIPT_ID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": STACKSCRIPT_ID, "label": "demo", "images": ["linode/debian12", "linode/ubuntu24.04"],
+            "user_defined_fields": [], "is_public": true, "rev_note": "", "script": "#!/bin/bash"
+        })))
+        .mount(linode)
+        .await;
+}
+
+fn linode_type(id: &str, label: &str) -> Value {
+    json!({"id": id, "label": label, "class": "standard", "disk": 25600, "memory": 1024, "vcpus": 1,
+           "price": {"hourly": 0.0075, "monthly": 5.0}, "transfer": 1000, "successor": null})
+}
+
+fn region(id: &str, label: &str, status: &str) -> Value {
+    json!({"id": id, "label": label, "country": "us", "status": status, "site_type": "core",
+           "capabilities": ["Linodes", "Block Storage"]})
+}
+
+/// The token endpoint answers `body` for exactly the original's form fields with `code`.
+pub async fn mount_token(linode: &MockServer, code: &str, response: ResponseTemplate) {
+    let form = format!("code={code}&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}");
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string(form))
+        .respond_with(response)
+        .mount(linode)
+        .await;
+}
+
+/// A token grant with `scopes`.
+pub fn grant(scopes: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "access_token": TOKEN, "token_type": "bearer", "expires_in": 7200,
+        "refresh_token": REFRESH_TOKEN, "scopes": scopes, "scope": scopes
+    }))
+}
+
+/// The create endpoint, for the test token, answering `response`.
+pub async fn mount_create(linode: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/v4/linode/instances"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(response)
+        .mount(linode)
+        .await;
+}
+
+/// A created instance as Linode returns it.
+pub fn created_instance() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": 4242, "label": "linode4242", "group": "my-application-name", "tags": [],
+        "status": "provisioning", "ipv4": ["192.0.2.17"], "ipv6": "2001:db8::1/128",
+        "region": "us-east", "type": "g6-nanode-1", "image": "linode/debian12",
+        "created": "2026-11-23T10:00:00", "hypervisor": "kvm"
+    }))
+}
+
+/// The revoke endpoint, answering `status`.
+pub async fn mount_revoke(linode: &MockServer, status: u16) {
+    Mock::given(method("POST"))
+        .and(path("/oauth/revoke"))
+        .respond_with(ResponseTemplate::new(status))
+        .mount(linode)
+        .await;
+}
+
+/// A happy login server and API: grant, create, revoke.
+pub async fn mount_happy_deploy(linode: &MockServer, code: &str) {
+    mount_token(linode, code, grant("linodes:read_write")).await;
+    mount_create(linode, created_instance()).await;
+    mount_revoke(linode, 200).await;
+}
+
+impl TestApp {
+    /// `GET path` as the browser.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.browser
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts the configure form from our own page.
+    pub async fn post_form(&self, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.browser
+            .post(&self.address)
+            .header("Origin", &self.address)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a valid choice and returns the `state` sent to the login server.
+    pub async fn start_deploy(&self) -> String {
+        let response = self
+            .post_form(&[
+                ("type", "g6-nanode-1"),
+                ("region", "us-east"),
+                ("distribution", "linode/debian12"),
+            ])
+            .await;
+        assert_eq!(response.status(), 302, "posting a valid form redirects");
+        let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+        location
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    }
+
+    /// The login server's redirect back to us.
+    pub async fn callback(&self, query: &[(&str, &str)]) -> reqwest::Response {
+        self.browser
+            .get(format!("{}/auth_callback", self.address))
+            .query(query)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every request the fake Linode received.
+    pub async fn linode_requests(&self) -> Vec<Request> {
+        self.linode.received_requests().await.unwrap_or_default()
+    }
+
+    /// Requests the fake received at `path` with `method`.
+    pub async fn requests_to(&self, method: &str, path: &str) -> Vec<Request> {
+        self.linode_requests()
+            .await
+            .into_iter()
+            .filter(|r| r.method.as_str() == method && r.url.path() == path)
+            .collect()
+    }
+}
+
+/// Parses a page for structural checks.
+pub fn html(body: &str) -> scraper::Html {
+    scraper::Html::parse_document(body)
+}
+
+/// The text of the first element matching `selector`, trimmed.
+pub fn text_of(document: &scraper::Html, selector: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    document.select(&selector).next().map(|e| {
+        e.text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// Form-decodes a request body.
+pub fn form_fields(request: &Request) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
+}

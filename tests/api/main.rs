@@ -1,0 +1,10 @@
+//! Integration tests: the real app on port 0 against a local fake of Linode's
+//! API and login server (wiremock) that follows the wire contract.
+//! One binary, so the crate links once.
+
+mod callback;
+mod cli;
+mod configure;
+mod helpers;
+mod logs;
+mod pages;
