@@ -37,4 +37,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the web server (the default).
     Serve,
+    /// Check that a running server answers /healthz: exit 0 if so, 1 if not.
+    Healthcheck {
+        /// The URL to check [default: http://127.0.0.1:$APP_PORT/healthz]
+        #[arg(long)]
+        url: Option<String>,
+    },
 }

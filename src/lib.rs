@@ -15,12 +15,14 @@
 //! - [`linode`]: `LinodeClient`, `LoginClient`, scopes and API models.
 //! - [`templates`]: the askama pages; [`error`]: the one error type at the edge.
 //! - [`telemetry`]: the tracing subscriber.
+//! - [`cli`]: the command line; [`healthcheck`]: the container's health probe.
 
 pub mod catalog;
 pub mod choice;
 pub mod cli;
 pub mod deploy;
 pub mod error;
+pub mod healthcheck;
 pub mod linode;
 pub mod middleware;
 pub mod password;

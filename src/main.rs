@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
+        Command::Healthcheck { url } => install_on_linode::healthcheck::run(url),
     }
 }
 

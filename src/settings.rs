@@ -78,6 +78,37 @@ pub struct RawSettings {
     catalog_ttl_seconds: Option<String>,
 }
 
+impl RawSettings {
+    /// Reads every layer without checking anything.
+    pub fn load() -> Result<Self, SettingsError> {
+        Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::with_name("config/local.toml").required(false))
+            .add_source(Environment::with_prefix("APP"))
+            .build()
+            .and_then(Config::try_deserialize::<RawSettings>)
+            .map_err(|e| SettingsError::Source(e.to_string()))
+    }
+
+    /// Where a local client reaches the server: its host (loopback when it
+    /// listens on every address) and port. Needs none of the secrets.
+    pub fn local_address(&self) -> Result<(String, u16), SettingsError> {
+        let host = required(self.host.clone(), "APP_HOST", "the address to listen on")?;
+        let port = number(
+            self.port.clone(),
+            "APP_PORT",
+            "a port number from 0 to 65535",
+        )?;
+        let host = match host.as_str() {
+            "0.0.0.0" => "127.0.0.1".to_owned(),
+            "::" | "[::]" => "[::1]".to_owned(),
+            h if h.contains(':') && !h.starts_with('[') => format!("[{h}]"),
+            _ => host,
+        };
+        Ok((host, port))
+    }
+}
+
 /// A setting that is missing or wrong, named by its environment variable.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -105,14 +136,7 @@ pub enum SettingsError {
 impl Settings {
     /// Reads the embedded defaults, `config/local.toml` and the `APP_*` environment.
     pub fn load() -> Result<Self, SettingsError> {
-        let raw = Config::builder()
-            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .add_source(File::with_name("config/local.toml").required(false))
-            .add_source(Environment::with_prefix("APP"))
-            .build()
-            .and_then(Config::try_deserialize::<RawSettings>)
-            .map_err(|e| SettingsError::Source(e.to_string()))?;
-        Self::from_raw(raw)
+        Self::from_raw(RawSettings::load()?)
     }
 
     /// Checks every raw value and builds the settings.
