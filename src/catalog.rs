@@ -36,15 +36,8 @@ pub struct CatalogData {
 impl CatalogData {
     /// Builds a snapshot, keeping only regions that take new Linodes.
     pub fn new(types: Vec<LinodeType>, regions: Vec<Region>, stackscript: StackScript) -> Self {
-        let regions = regions
-            .into_iter()
-            .filter(Region::accepts_linodes)
-            .collect();
-        Self {
-            types,
-            regions,
-            stackscript,
-        }
+        let regions = regions.into_iter().filter(Region::accepts_linodes).collect();
+        Self { types, regions, stackscript }
     }
 
     /// The plan with this id, if offered.
@@ -142,10 +135,8 @@ impl Catalog {
 
     async fn store(&self, data: CatalogData) -> Arc<CatalogData> {
         let data = Arc::new(data);
-        *self.cached.write().await = Some(Cached {
-            data: Arc::clone(&data),
-            next_refresh: Instant::now() + self.fresh_for,
-        });
+        *self.cached.write().await =
+            Some(Cached { data: Arc::clone(&data), next_refresh: Instant::now() + self.fresh_for });
         data
     }
 

@@ -44,17 +44,16 @@ impl Choice {
     /// Checks every field against the catalog; reports all the faults at once.
     pub fn parse(form: &ChoiceForm, catalog: &CatalogData) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut pick =
-            |value: &Option<String>, offered: &dyn Fn(&str) -> bool, field, message| match value
-                .as_deref()
-                .map(str::trim)
-            {
-                Some(v) if offered(v) => Some(v.to_owned()),
-                _ => {
-                    errors.push(FieldError { field, message });
-                    None
-                }
-            };
+        let mut pick = |value: &Option<String>, offered: &dyn Fn(&str) -> bool, field, message| match value
+            .as_deref()
+            .map(str::trim)
+        {
+            Some(v) if offered(v) => Some(v.to_owned()),
+            _ => {
+                errors.push(FieldError { field, message });
+                None
+            }
+        };
         let type_id = pick(
             &form.type_id,
             &|v| catalog.type_by_id(v).is_some(),
@@ -74,11 +73,7 @@ impl Choice {
             "Choose one of the distributions in the list.",
         );
         match (type_id, region, image) {
-            (Some(type_id), Some(region), Some(image)) => Ok(Self {
-                type_id,
-                region,
-                image,
-            }),
+            (Some(type_id), Some(region), Some(image)) => Ok(Self { type_id, region, image }),
             _ => Err(errors),
         }
     }
@@ -100,13 +95,8 @@ mod tests {
             vcpus: None,
             disk: None,
         };
-        let region = |id: &str| Region {
-            id: id.into(),
-            label: None,
-            country: None,
-            status: None,
-            capabilities: None,
-        };
+        let region =
+            |id: &str| Region { id: id.into(), label: None, country: None, status: None, capabilities: None };
         CatalogData::new(
             vec![plan("g6-nanode-1"), plan("g6-standard-2")],
             vec![region("us-east"), region("eu-west")],
@@ -120,19 +110,12 @@ mod tests {
     }
 
     fn form(t: &str, r: &str, d: &str) -> ChoiceForm {
-        ChoiceForm {
-            type_id: Some(t.into()),
-            region: Some(r.into()),
-            distribution: Some(d.into()),
-        }
+        ChoiceForm { type_id: Some(t.into()), region: Some(r.into()), distribution: Some(d.into()) }
     }
 
     #[test]
     fn values_the_form_offered_make_a_choice() {
-        let choice = Choice::parse(
-            &form("g6-nanode-1", "eu-west", "linode/debian12"),
-            &catalog(),
-        );
+        let choice = Choice::parse(&form("g6-nanode-1", "eu-west", "linode/debian12"), &catalog());
         assert_eq!(
             choice,
             Ok(Choice {
@@ -145,8 +128,7 @@ mod tests {
 
     #[test]
     fn every_wrong_field_is_reported_at_once() {
-        let errors =
-            Choice::parse(&form("g6-huge", "mars-1", "linode/debian12"), &catalog()).unwrap_err();
+        let errors = Choice::parse(&form("g6-huge", "mars-1", "linode/debian12"), &catalog()).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["type", "region"]);
     }

@@ -19,6 +19,7 @@ Settings (environment variables override config/local.toml, which overrides the 
   APP_LOG_FORMAT            pretty or json                        [default: pretty]
   APP_HTTP_TIMEOUT_SECONDS  time for one call to Linode           [default: 10]
   APP_CATALOG_TTL_SECONDS   how long plans and regions are cached [default: 300]
+  APP_SANDBOX               run against a simulated Linode        [default: false]
   RUST_LOG                  log filter, such as debug              [default: info]
 
 A missing or invalid setting stops start-up with a line naming it (exit status 2).";
@@ -27,6 +28,11 @@ A missing or invalid setting stops start-up with a line naming it (exit status 2
 #[derive(Debug, Parser)]
 #[command(name = "install-on-linode", version, about, after_help = SETTINGS_HELP)]
 pub struct Cli {
+    /// Run against a built-in simulated Linode: nothing is created on Linode,
+    /// and no OAuth client or secret is needed (also APP_SANDBOX=true).
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+
     /// What to do; the server runs when none is given.
     #[command(subcommand)]
     pub command: Option<Command>,

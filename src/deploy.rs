@@ -58,12 +58,8 @@ impl DeployError {
             Self::TokenExchange(_) => "token_exchange",
             Self::InsufficientScopes { .. } => "insufficient_scopes",
             Self::Create(LinodeError::Timeout) => "create_timeout",
-            Self::Create(LinodeError::Status { status, .. }) if status.as_u16() == 429 => {
-                "rate_limited"
-            }
-            Self::Create(LinodeError::Status { status, .. }) if status.is_client_error() => {
-                "create_refused"
-            }
+            Self::Create(LinodeError::Status { status, .. }) if status.as_u16() == 429 => "rate_limited",
+            Self::Create(LinodeError::Status { status, .. }) if status.is_client_error() => "create_refused",
             Self::Create(_) => "create_failed",
         }
     }
@@ -101,9 +97,7 @@ impl Deployer {
         grant: &crate::linode::TokenGrant,
     ) -> Result<Deployed, DeployError> {
         if !grant.scopes.allows_creating_linodes() {
-            return Err(DeployError::InsufficientScopes {
-                granted: grant.scopes.to_string(),
-            });
+            return Err(DeployError::InsufficientScopes { granted: grant.scopes.to_string() });
         }
         let root_pass = password::generate();
         let body = CreateInstance {
@@ -114,15 +108,9 @@ impl Deployer {
             group: self.group.clone(),
             root_pass: root_pass.clone(),
         };
-        let instance = self
-            .api
-            .create_instance(&grant.access_token, &body)
-            .await
-            .map_err(DeployError::Create)?;
-        Ok(Deployed {
-            instance,
-            root_pass,
-        })
+        let instance =
+            self.api.create_instance(&grant.access_token, &body).await.map_err(DeployError::Create)?;
+        Ok(Deployed { instance, root_pass })
     }
 
     async fn revoke(&self, token: &SecretString) {

@@ -100,7 +100,8 @@ impl AppError {
             },
             Self::CrossSite => ErrorPage {
                 title: "Form sent from another site",
-                message: "This deploy form was sent from a page that is not ours, so nothing was started.".into(),
+                message: "This deploy form was sent from a page that is not ours, so nothing was started."
+                    .into(),
                 next_step: start_again,
                 ..Default::default()
             },
@@ -167,14 +168,12 @@ fn create_failed_page(e: &LinodeError) -> ErrorPage {
     let unknown_outcome = "Linode did not confirm whether the server was created. Look in Cloud Manager \
                            before you try again, so that you do not pay for two servers.";
     let (message, next_step): (&str, String) = match e {
-        LinodeError::Status { status, .. } if status.is_server_error() => (
-            unknown_outcome,
-            "Check Cloud Manager, then start again if there is no new server.".into(),
-        ),
-        LinodeError::Timeout | LinodeError::Unreachable(_) | LinodeError::Decode(_) => (
-            unknown_outcome,
-            "Check Cloud Manager, then start again if there is no new server.".into(),
-        ),
+        LinodeError::Status { status, .. } if status.is_server_error() => {
+            (unknown_outcome, "Check Cloud Manager, then start again if there is no new server.".into())
+        }
+        LinodeError::Timeout | LinodeError::Unreachable(_) | LinodeError::Decode(_) => {
+            (unknown_outcome, "Check Cloud Manager, then start again if there is no new server.".into())
+        }
         LinodeError::Status { status, .. } => {
             let hint = retry_hint(e).unwrap_or_else(|| match status.as_u16() {
                 401 => "The access expired or was revoked. Start again and authorize once more.".into(),
@@ -183,10 +182,7 @@ fn create_failed_page(e: &LinodeError) -> ErrorPage {
                     .into(),
                 _ => "Start again and pick another plan, region or distribution.".into(),
             });
-            (
-                "Linode refused to create the server, so nothing was created.",
-                hint,
-            )
+            ("Linode refused to create the server, so nothing was created.", hint)
         }
     };
     ErrorPage {
@@ -212,11 +208,7 @@ fn reasons(e: &LinodeError) -> Vec<String> {
 
 fn retry_after(e: &LinodeError) -> Option<Duration> {
     match e {
-        LinodeError::Status {
-            status,
-            retry_after,
-            ..
-        } if *status == StatusCode::TOO_MANY_REQUESTS => {
+        LinodeError::Status { status, retry_after, .. } if *status == StatusCode::TOO_MANY_REQUESTS => {
             Some(retry_after.unwrap_or(Duration::from_secs(30)))
         }
         _ => None,
@@ -225,10 +217,7 @@ fn retry_after(e: &LinodeError) -> Option<Duration> {
 
 fn retry_hint(e: &LinodeError) -> Option<String> {
     retry_after(e).map(|after| {
-        format!(
-            "Linode is limiting how fast requests may be made. Try again in {} seconds.",
-            after.as_secs()
-        )
+        format!("Linode is limiting how fast requests may be made. Try again in {} seconds.", after.as_secs())
     })
 }
 

@@ -19,10 +19,7 @@ pub fn run(url: Option<String>) -> ExitCode {
             }
         },
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("install-on-linode healthcheck: {error}");
@@ -33,10 +30,7 @@ pub fn run(url: Option<String>) -> ExitCode {
 }
 
 async fn check(url: &str) -> ExitCode {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(3))
-        .build()
-    {
+    let client = match reqwest::Client::builder().timeout(Duration::from_secs(3)).build() {
         Ok(client) => client,
         Err(error) => {
             eprintln!("install-on-linode healthcheck: {error}");

@@ -27,6 +27,7 @@ pub mod linode;
 pub mod middleware;
 pub mod password;
 pub mod routes;
+pub mod sandbox;
 pub mod session;
 pub mod session_store;
 pub mod settings;

@@ -11,13 +11,13 @@ use install_on_linode::telemetry;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(),
+        Command::Serve => serve(cli.sandbox),
         Command::Healthcheck { url } => install_on_linode::healthcheck::run(url),
     }
 }
 
-fn serve() -> ExitCode {
-    let settings = match Settings::load() {
+fn serve(sandbox: bool) -> ExitCode {
+    let settings = match Settings::load(sandbox) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("install-on-linode: {error}");

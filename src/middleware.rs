@@ -21,12 +21,8 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let request_id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let request_id =
+        request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
     let span = tracing::info_span!("request", request_id = %request_id);
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
@@ -50,14 +46,8 @@ pub fn security_headers(login_origin: &str) -> Vec<(HeaderName, HeaderValue)> {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&csp).expect("an origin is a valid header value"),
         ),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
+        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ]
 }
@@ -71,9 +61,7 @@ pub async fn error_pages(State(chrome): State<Chrome>, request: Request, next: N
         Some(page) => page.clone(),
         None if status.is_client_error() || status.is_server_error() => {
             if response.headers().contains_key(header::CONTENT_TYPE)
-                && response.headers()[header::CONTENT_TYPE]
-                    .as_bytes()
-                    .starts_with(b"text/html")
+                && response.headers()[header::CONTENT_TYPE].as_bytes().starts_with(b"text/html")
             {
                 return response;
             }
@@ -84,10 +72,7 @@ pub async fn error_pages(State(chrome): State<Chrome>, request: Request, next: N
     let (mut parts, _) = response.into_parts();
     let mut rendered = ErrorTemplate { chrome, page }.into_response();
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     std::mem::swap(rendered.headers_mut(), &mut parts.headers);
     *rendered.status_mut() = status;
     rendered
@@ -95,22 +80,11 @@ pub async fn error_pages(State(chrome): State<Chrome>, request: Request, next: N
 
 fn fallback_page(status: StatusCode) -> ErrorPage {
     let (title, message): (&'static str, &str) = match status {
-        StatusCode::REQUEST_TIMEOUT => (
-            "This took too long",
-            "The request took too long and was stopped.",
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ("Too much data", "The form sent more data than it can have.")
-        }
+        StatusCode::REQUEST_TIMEOUT => ("This took too long", "The request took too long and was stopped."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("Too much data", "The form sent more data than it can have."),
         StatusCode::METHOD_NOT_ALLOWED => ("Not allowed", "This page cannot be used that way."),
-        s if s.is_server_error() => (
-            "Something went wrong",
-            "The request could not be completed.",
-        ),
-        _ => (
-            "The request could not be used",
-            "The request was not one this site understands.",
-        ),
+        s if s.is_server_error() => ("Something went wrong", "The request could not be completed."),
+        _ => ("The request could not be used", "The request was not one this site understands."),
     };
     ErrorPage {
         title,

@@ -29,15 +29,11 @@ pub fn generate() -> SecretString {
 
 /// A new random password of `length` characters (at least 4, so every class fits).
 pub fn generate_with_length(length: usize) -> SecretString {
-    assert!(
-        length >= 4,
-        "a password needs room for four character classes"
-    );
+    assert!(length >= 4, "a password needs room for four character classes");
     let mut rng = OsRng.unwrap_err();
     loop {
-        let candidate: String = (0..length)
-            .map(|_| *ALPHABET.choose(&mut rng).expect("alphabet is not empty") as char)
-            .collect();
+        let candidate: String =
+            (0..length).map(|_| *ALPHABET.choose(&mut rng).expect("alphabet is not empty") as char).collect();
         if has_every_class(&candidate) {
             return candidate.into();
         }

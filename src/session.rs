@@ -34,10 +34,7 @@ pub struct PendingDeploy {
 impl PendingDeploy {
     /// A pending deploy with a fresh random state.
     pub fn new(choice: Choice) -> Self {
-        Self {
-            choice,
-            state: new_state(),
-        }
+        Self { choice, state: new_state() }
     }
 
     /// Whether `state` is this deploy's, compared in constant time.
@@ -55,9 +52,7 @@ pub fn same_state(expected: &str, given: &str) -> bool {
 fn new_state() -> String {
     use rand::TryRngCore;
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut bytes)
-        .expect("the OS random source works");
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random source works");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -70,9 +65,7 @@ pub async fn store_pending(
 }
 
 /// The pending deploy, if the session has one.
-pub async fn pending(
-    session: &Session,
-) -> Result<Option<PendingDeploy>, tower_sessions::session::Error> {
+pub async fn pending(session: &Session) -> Result<Option<PendingDeploy>, tower_sessions::session::Error> {
     session.get(PENDING_KEY).await
 }
 
@@ -92,10 +85,7 @@ pub async fn consume_pending(
 }
 
 /// Whether `state` is that of a deploy this session already started.
-pub async fn was_used(
-    session: &Session,
-    state: &str,
-) -> Result<bool, tower_sessions::session::Error> {
+pub async fn was_used(session: &Session, state: &str) -> Result<bool, tower_sessions::session::Error> {
     let used: Option<String> = session.get(USED_STATE_KEY).await?;
     Ok(used.is_some_and(|used| same_state(&used, state)))
 }
@@ -108,10 +98,7 @@ pub struct UsedStates(Mutex<HashMap<String, Instant>>);
 impl UsedStates {
     /// Claims `state`; true for the first caller only.
     pub fn claim(&self, state: &str) -> bool {
-        let mut used = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut used = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = Instant::now();
         used.retain(|_, at| now.duration_since(*at) < IDLE_TIMEOUT * 2);
         match used.entry(state.to_owned()) {
@@ -129,11 +116,7 @@ mod tests {
     use super::*;
 
     fn choice() -> Choice {
-        Choice {
-            type_id: "t".into(),
-            region: "r".into(),
-            image: "i".into(),
-        }
+        Choice { type_id: "t".into(), region: "r".into(), image: "i".into() }
     }
 
     #[test]

@@ -33,10 +33,7 @@ impl Default for MemoryStore {
 impl MemoryStore {
     /// A store that holds at most `capacity` sessions.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            records: Arc::default(),
-            capacity: capacity.max(1),
-        }
+        Self { records: Arc::default(), capacity: capacity.max(1) }
     }
 
     /// How many sessions are held, expired or not.
@@ -62,9 +59,7 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<Id, Record>> {
-        self.records
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn remove_expired(&self) {
@@ -79,10 +74,7 @@ impl MemoryStore {
         let now = OffsetDateTime::now_utc();
         records.retain(|_, record| record.expiry_date > now);
         while records.len() >= capacity {
-            let oldest = records
-                .iter()
-                .min_by_key(|(_, r)| r.expiry_date)
-                .map(|(id, _)| *id);
+            let oldest = records.iter().min_by_key(|(_, r)| r.expiry_date).map(|(id, _)| *id);
             match oldest {
                 Some(id) => records.remove(&id),
                 None => break,

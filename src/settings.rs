@@ -49,6 +49,8 @@ pub struct Settings {
     pub http_timeout: Duration,
     /// How long the plans, regions and StackScript are cached (`APP_CATALOG_TTL_SECONDS`, default 300).
     pub catalog_ttl: Duration,
+    /// Run against the built-in simulated Linode (`APP_SANDBOX` or `--sandbox`, default false).
+    pub sandbox: bool,
 }
 
 /// How log lines are written.
@@ -76,6 +78,7 @@ pub struct RawSettings {
     log_format: Option<String>,
     http_timeout_seconds: Option<String>,
     catalog_ttl_seconds: Option<String>,
+    sandbox: Option<String>,
 }
 
 impl RawSettings {
@@ -94,11 +97,7 @@ impl RawSettings {
     /// listens on every address) and port. Needs none of the secrets.
     pub fn local_address(&self) -> Result<(String, u16), SettingsError> {
         let host = required(self.host.clone(), "APP_HOST", "the address to listen on")?;
-        let port = number(
-            self.port.clone(),
-            "APP_PORT",
-            "a port number from 0 to 65535",
-        )?;
+        let port = number(self.port.clone(), "APP_PORT", "a port number from 0 to 65535")?;
         let host = match host.as_str() {
             "0.0.0.0" => "127.0.0.1".to_owned(),
             "::" | "[::]" => "[::1]".to_owned(),
@@ -134,13 +133,29 @@ pub enum SettingsError {
 }
 
 impl Settings {
-    /// Reads the embedded defaults, `config/local.toml` and the `APP_*` environment.
-    pub fn load() -> Result<Self, SettingsError> {
-        Self::from_raw(RawSettings::load()?)
+    /// Reads the embedded defaults, `config/local.toml` and the `APP_*` environment;
+    /// `sandbox` (the `--sandbox` flag) turns the sandbox on whatever they say.
+    pub fn load(sandbox: bool) -> Result<Self, SettingsError> {
+        let mut raw = RawSettings::load()?;
+        if sandbox {
+            raw.sandbox = Some("true".into());
+        }
+        Self::from_raw(raw)
     }
 
     /// Checks every raw value and builds the settings.
-    pub fn from_raw(raw: RawSettings) -> Result<Self, SettingsError> {
+    pub fn from_raw(mut raw: RawSettings) -> Result<Self, SettingsError> {
+        let sandbox = match raw.sandbox.as_deref().map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("" | "false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(_) => return Err(invalid("APP_SANDBOX", "use true or false")),
+        };
+        if sandbox {
+            // The sandbox registers its own OAuth client and needs no real secrets.
+            raw.client_id = Some(format!("sandbox-{}", &random_hex(8)));
+            raw.client_secret = Some(random_hex(32).into());
+            raw.secret_key = Some(random_hex(32).into());
+        }
         let secret_key = required_secret(raw.secret_key, "APP_SECRET_KEY", SECRET_KEY_WHAT)?;
         if secret_key.expose_secret().len() < 32 {
             return Err(invalid(
@@ -148,11 +163,8 @@ impl Settings {
                 "it must be at least 32 bytes long (try: openssl rand -hex 32)",
             ));
         }
-        let application_name = required(
-            raw.application_name,
-            "APP_APPLICATION_NAME",
-            "the name shown to visitors",
-        )?;
+        let application_name =
+            required(raw.application_name, "APP_APPLICATION_NAME", "the name shown to visitors")?;
         if application_name.chars().count() > 50 {
             return Err(invalid("APP_APPLICATION_NAME", "at most 50 characters"));
         }
@@ -187,15 +199,13 @@ impl Settings {
                 "APP_CATALOG_TTL_SECONDS",
                 "a whole number of seconds",
             )?),
+            sandbox,
         })
     }
 
     /// The address the OAuth login server sends visitors back to.
     pub fn redirect_uri(&self) -> String {
-        format!(
-            "{}/auth_callback",
-            self.public_url.as_str().trim_end_matches('/')
-        )
+        format!("{}/auth_callback", self.public_url.as_str().trim_end_matches('/'))
     }
 
     /// Whether cookies must be `Secure`.
@@ -204,23 +214,22 @@ impl Settings {
     }
 }
 
-const CLIENT_ID_WHAT: &str =
-    "the id of your OAuth client (Cloud Manager > My Profile > OAuth Apps)";
+const CLIENT_ID_WHAT: &str = "the id of your OAuth client (Cloud Manager > My Profile > OAuth Apps)";
 const SECRET_KEY_WHAT: &str =
     "a random key of at least 32 bytes that signs session cookies (try: openssl rand -hex 32)";
 
-fn invalid(var: &'static str, why: &str) -> SettingsError {
-    SettingsError::Invalid {
-        var,
-        why: why.to_owned(),
-    }
+fn random_hex(bytes: usize) -> String {
+    use rand::TryRngCore;
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.try_fill_bytes(&mut buffer).expect("the OS random source works");
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn required(
-    value: Option<String>,
-    var: &'static str,
-    what: &'static str,
-) -> Result<String, SettingsError> {
+fn invalid(var: &'static str, why: &str) -> SettingsError {
+    SettingsError::Invalid { var, why: why.to_owned() }
+}
+
+fn required(value: Option<String>, var: &'static str, what: &'static str) -> Result<String, SettingsError> {
     match value.map(|v| v.trim().to_owned()) {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(SettingsError::Missing { var, what }),
@@ -244,9 +253,7 @@ fn number<T: std::str::FromStr>(
     what: &'static str,
 ) -> Result<T, SettingsError> {
     let value = required(value, var, what)?;
-    value
-        .parse()
-        .map_err(|_| invalid(var, &format!("{what}, not {value:?}")))
+    value.parse().map_err(|_| invalid(var, &format!("{what}, not {value:?}")))
 }
 
 fn web_url(value: Option<String>, var: &'static str) -> Result<Url, SettingsError> {
@@ -283,33 +290,36 @@ mod tests {
         assert_eq!(settings.port, 5000);
         assert_eq!(settings.host, "127.0.0.1");
         assert_eq!(settings.stackscript_id, 320826);
-        assert_eq!(
-            settings.redirect_uri(),
-            "http://localhost:5000/auth_callback"
-        );
+        assert_eq!(settings.redirect_uri(), "http://localhost:5000/auth_callback");
         assert!(!settings.is_https());
         assert_eq!(settings.log_format, LogFormat::Pretty);
+        assert!(!settings.sandbox);
+    }
+
+    #[test]
+    fn the_sandbox_needs_no_secrets_and_makes_its_own() {
+        let raw = RawSettings {
+            client_id: None,
+            client_secret: None,
+            secret_key: None,
+            sandbox: Some("true".into()),
+            ..complete()
+        };
+        let settings = Settings::from_raw(raw).expect("valid");
+        assert!(settings.sandbox);
+        assert!(settings.client_id.starts_with("sandbox-"));
+        assert!(settings.secret_key.expose_secret().len() >= 32);
     }
 
     #[test]
     fn a_missing_client_id_names_its_variable() {
-        let err = Settings::from_raw(RawSettings {
-            client_id: None,
-            ..complete()
-        })
-        .unwrap_err();
-        assert!(
-            err.to_string().starts_with("APP_CLIENT_ID is required"),
-            "{err}"
-        );
+        let err = Settings::from_raw(RawSettings { client_id: None, ..complete() }).unwrap_err();
+        assert!(err.to_string().starts_with("APP_CLIENT_ID is required"), "{err}");
     }
 
     #[test]
     fn a_short_secret_key_is_refused() {
-        let raw = RawSettings {
-            secret_key: Some("short".into()),
-            ..complete()
-        };
+        let raw = RawSettings { secret_key: Some("short".into()), ..complete() };
         let err = Settings::from_raw(raw).unwrap_err();
         assert!(err.to_string().contains("APP_SECRET_KEY"), "{err}");
         assert!(err.to_string().contains("32 bytes"), "{err}");
@@ -317,53 +327,27 @@ mod tests {
 
     #[test]
     fn a_port_that_is_not_a_number_is_refused() {
-        let err = Settings::from_raw(RawSettings {
-            port: Some("http".into()),
-            ..complete()
-        })
-        .unwrap_err();
+        let err = Settings::from_raw(RawSettings { port: Some("http".into()), ..complete() }).unwrap_err();
         assert!(err.to_string().starts_with("APP_PORT is invalid"), "{err}");
     }
 
     #[test]
     fn a_public_url_without_http_is_refused() {
-        let raw = RawSettings {
-            public_url: Some("ftp://example.com".into()),
-            ..complete()
-        };
-        assert!(
-            Settings::from_raw(raw)
-                .unwrap_err()
-                .to_string()
-                .contains("APP_PUBLIC_URL")
-        );
+        let raw = RawSettings { public_url: Some("ftp://example.com".into()), ..complete() };
+        assert!(Settings::from_raw(raw).unwrap_err().to_string().contains("APP_PUBLIC_URL"));
     }
 
     #[test]
     fn an_https_public_url_makes_cookies_secure_and_keeps_the_callback_path() {
-        let raw = RawSettings {
-            public_url: Some("https://deploy.example.com/".into()),
-            ..complete()
-        };
+        let raw = RawSettings { public_url: Some("https://deploy.example.com/".into()), ..complete() };
         let settings = Settings::from_raw(raw).unwrap();
         assert!(settings.is_https());
-        assert_eq!(
-            settings.redirect_uri(),
-            "https://deploy.example.com/auth_callback"
-        );
+        assert_eq!(settings.redirect_uri(), "https://deploy.example.com/auth_callback");
     }
 
     #[test]
     fn an_unknown_log_format_is_refused() {
-        let raw = RawSettings {
-            log_format: Some("xml".into()),
-            ..complete()
-        };
-        assert!(
-            Settings::from_raw(raw)
-                .unwrap_err()
-                .to_string()
-                .contains("APP_LOG_FORMAT")
-        );
+        let raw = RawSettings { log_format: Some("xml".into()), ..complete() };
+        assert!(Settings::from_raw(raw).unwrap_err().to_string().contains("APP_LOG_FORMAT"));
     }
 }

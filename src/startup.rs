@@ -50,16 +50,19 @@ impl Application {
     }
 
     /// Builds the app on a listener bound already (tests bind first to know the public URL).
-    pub fn with_listener(settings: Settings, listener: TcpListener) -> Self {
-        let state = build_state(settings);
+    pub fn with_listener(mut settings: Settings, listener: TcpListener) -> Self {
+        let address = listener.local_addr().expect("a bound listener has an address");
+        let sandbox = settings.sandbox.then(|| crate::sandbox::Mount::prepare(&mut settings, address));
+        let mut state = build_state(settings);
+        if let Some(mount) = &sandbox {
+            state.login = state.login.clone().with_browser_base(&mount.browser_login_url);
+            Arc::make_mut(&mut state.deployer).login = state.login.clone();
+            state.chrome.sandbox = true;
+        }
         let store = MemoryStore::default();
         store.spawn_cleanup(Duration::from_secs(60));
-        let router = router(state.clone(), store);
-        Self {
-            listener,
-            router,
-            state,
-        }
+        let router = router(state.clone(), store, sandbox.map(crate::sandbox::Mount::router));
+        Self { listener, router, state }
     }
 
     /// The port the app listens on.
@@ -69,9 +72,7 @@ impl Application {
 
     /// The address the app listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Starts fetching the catalog in the background, so the first visitor does not wait.
@@ -89,13 +90,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }
 
@@ -131,10 +128,7 @@ fn build_state(settings: Settings) -> AppState {
         settings.client_id.clone(),
         settings.client_secret.clone(),
     );
-    let chrome = Chrome {
-        application_name: settings.application_name.clone(),
-        sandbox: false,
-    };
+    let chrome = Chrome { application_name: settings.application_name.clone(), sandbox: false };
     AppState {
         catalog: Catalog::new(api.clone(), settings.stackscript_id, settings.catalog_ttl),
         deployer: Arc::new(Deployer {
@@ -152,32 +146,24 @@ fn build_state(settings: Settings) -> AppState {
 }
 
 /// The full router: routes plus every layer, outermost first in the stack below.
-pub fn router(state: AppState, store: MemoryStore) -> Router {
+/// `extra` routes (the sandbox) get every layer but sessions.
+pub fn router(state: AppState, store: MemoryStore, extra: Option<Router>) -> Router {
     let settings = &state.settings;
     let sessions = SessionManagerLayer::new(store)
-        .with_signed(Key::derive_from(
-            settings.secret_key.expose_secret().as_bytes(),
-        ))
+        .with_signed(Key::derive_from(settings.secret_key.expose_secret().as_bytes()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.is_https())
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
-            IDLE_TIMEOUT.as_secs() as i64,
-        )));
-    let login_origin = settings.linode_login_url.origin().ascii_serialization();
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
+    let login_origin = state.login.browser_origin();
     let mut router = crate::routes::routes()
         .layer(sessions)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn_with_state(
-            state.chrome.clone(),
-            error_pages,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ));
+        .merge(extra.unwrap_or_default())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.chrome.clone(), error_pages))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     for (name, value) in security_headers(&login_origin) {
         router = router.layer(SetResponseHeaderLayer::overriding(name, value));
     }

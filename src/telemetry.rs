@@ -5,6 +5,8 @@
 //! are skipped by `#[instrument(skip(...))]`, and request lines carry the path
 //! without its query string.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::settings::LogFormat;
@@ -15,14 +17,11 @@ pub fn init(format: LogFormat) {
     let registry = tracing_subscriber::registry().with(filter);
     // A second init (tests) is harmless: the first subscriber stays.
     let _ = match format {
-        LogFormat::Pretty => registry.with(fmt::layer().with_target(false)).try_init(),
-        LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true),
-            )
+        LogFormat::Pretty => registry
+            .with(fmt::layer().with_target(false).with_ansi(std::io::stdout().is_terminal()))
             .try_init(),
+        LogFormat::Json => {
+            registry.with(fmt::layer().json().flatten_event(true).with_current_span(true)).try_init()
+        }
     };
 }

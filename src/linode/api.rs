@@ -29,10 +29,7 @@ pub struct LinodeClient {
 impl LinodeClient {
     /// A client of the API at `base` (such as `https://api.linode.com/v4`).
     pub fn new(http: reqwest::Client, base: &Url) -> Self {
-        Self {
-            http,
-            base: base.as_str().trim_end_matches('/').to_owned(),
-        }
+        Self { http, base: base.as_str().trim_end_matches('/').to_owned() }
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -64,19 +61,16 @@ impl LinodeClient {
         token: &SecretString,
         body: &CreateInstance,
     ) -> Result<Instance, LinodeError> {
-        let request = self
-            .request(Method::POST, "/linode/instances")
-            .bearer_auth(token.expose_secret())
-            .json(body);
+        let request =
+            self.request(Method::POST, "/linode/instances").bearer_auth(token.expose_secret()).json(body);
         send(request).await
     }
 
     /// Reads one instance with the visitor's token.
     #[tracing::instrument(skip(self, token))]
     pub async fn instance(&self, token: &SecretString, id: u64) -> Result<Instance, LinodeError> {
-        let request = self
-            .request(Method::GET, &format!("/linode/instances/{id}"))
-            .bearer_auth(token.expose_secret());
+        let request =
+            self.request(Method::GET, &format!("/linode/instances/{id}")).bearer_auth(token.expose_secret());
         send(request).await
     }
 

@@ -75,16 +75,10 @@ impl LinodeError {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let reasons = match response.bytes().await {
-            Ok(body) => serde_json::from_slice::<Body>(&body)
-                .map(|b| b.errors)
-                .unwrap_or_default(),
+            Ok(body) => serde_json::from_slice::<Body>(&body).map(|b| b.errors).unwrap_or_default(),
             Err(_) => Vec::new(),
         };
-        Self::Status {
-            status,
-            reasons,
-            retry_after,
-        }
+        Self::Status { status, reasons, retry_after }
     }
 
     /// The status Linode sent, if it answered.

@@ -21,6 +21,7 @@ use super::scopes::OAuthScopes;
 pub struct LoginClient {
     http: reqwest::Client,
     base: String,
+    browser_base: String,
     client_id: String,
     client_secret: SecretString,
 }
@@ -66,24 +67,27 @@ impl From<TokenBody> for TokenGrant {
 
 impl LoginClient {
     /// A client of the login server at `base` for one registered OAuth client.
-    pub fn new(
-        http: reqwest::Client,
-        base: &Url,
-        client_id: String,
-        client_secret: SecretString,
-    ) -> Self {
-        Self {
-            http,
-            base: base.as_str().trim_end_matches('/').to_owned(),
-            client_id,
-            client_secret,
-        }
+    pub fn new(http: reqwest::Client, base: &Url, client_id: String, client_secret: SecretString) -> Self {
+        let base = base.as_str().trim_end_matches('/').to_owned();
+        Self { http, browser_base: base.clone(), base, client_id, client_secret }
+    }
+
+    /// Sends browsers to `base` while this server calls the other: for a login
+    /// server whose address differs from outside and inside (the sandbox).
+    pub fn with_browser_base(mut self, base: &Url) -> Self {
+        self.browser_base = base.as_str().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The login server's origin as browsers see it.
+    pub fn browser_origin(&self) -> String {
+        Url::parse(&self.browser_base).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
     }
 
     /// Where to send the visitor to sign in and grant `scopes`.
     pub fn authorize_url(&self, scopes: &OAuthScopes, redirect_uri: &str, state: &str) -> Url {
         let mut url =
-            Url::parse(&format!("{}/oauth/authorize", self.base)).expect("base is a valid URL");
+            Url::parse(&format!("{}/oauth/authorize", self.browser_base)).expect("base is a valid URL");
         url.query_pairs_mut()
             .append_pair("client_id", &self.client_id)
             .append_pair("response_type", "code")
@@ -134,11 +138,7 @@ impl LoginClient {
             .send()
             .await
             .map_err(LinodeError::transport)?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(LinodeError::from_response(response).await)
-        }
+        if response.status().is_success() { Ok(()) } else { Err(LinodeError::from_response(response).await) }
     }
 
     fn url(&self, path: &str) -> String {

@@ -77,10 +77,7 @@ impl Region {
     /// Whether new Linodes can be placed here now, as far as Linode says.
     pub fn accepts_linodes(&self) -> bool {
         let up = self.status.as_deref().is_none_or(|s| s == "ok");
-        let has_linodes = self
-            .capabilities
-            .as_ref()
-            .is_none_or(|caps| caps.iter().any(|c| c == "Linodes"));
+        let has_linodes = self.capabilities.as_ref().is_none_or(|caps| caps.iter().any(|c| c == "Linodes"));
         up && has_linodes
     }
 }
@@ -186,8 +183,7 @@ mod tests {
         let wire: UserDefinedField =
             serde_json::from_str(r#"{"name":"a","label":"A","oneof":"x,y"}"#).unwrap();
         let spec: UserDefinedField =
-            serde_json::from_str(r#"{"name":"a","label":"A","oneOf":"x,y","manyOf":"p,q"}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"name":"a","label":"A","oneOf":"x,y","manyOf":"p,q"}"#).unwrap();
         assert_eq!(wire.oneof.as_deref(), Some("x,y"));
         assert_eq!(spec.oneof.as_deref(), Some("x,y"));
         assert_eq!(spec.manyof.as_deref(), Some("p,q"));

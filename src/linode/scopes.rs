@@ -70,9 +70,7 @@ impl Scope {
         match (self, needed) {
             (Scope::Everything, _) => true,
             (Scope::Family(..), Scope::Everything) => false,
-            (Scope::Family(have, level), Scope::Family(want, wanted)) => {
-                have == want && level >= wanted
-            }
+            (Scope::Family(have, level), Scope::Family(want, wanted)) => have == want && level >= wanted,
         }
     }
 }
@@ -100,11 +98,7 @@ impl FromStr for Scope {
             return Ok(Scope::Everything);
         }
         let (family, level) = s.split_once(':').ok_or_else(unknown)?;
-        let family = FAMILIES
-            .iter()
-            .copied()
-            .find(|f| *f == family)
-            .ok_or_else(unknown)?;
+        let family = FAMILIES.iter().copied().find(|f| *f == family).ok_or_else(unknown)?;
         let access = match level {
             "read_only" => Access::ReadOnly,
             "read_write" => Access::ReadWrite,
@@ -202,42 +196,22 @@ mod tests {
 
     #[test]
     fn linodes_read_write_family_wildcard_and_everything_allow_creating() {
-        for grant in [
-            "linodes:read_write",
-            "linodes:*",
-            "*",
-            "account:read_only,linodes:*",
-        ] {
-            assert!(
-                OAuthScopes::parse_lenient(grant).allows_creating_linodes(),
-                "{grant}"
-            );
+        for grant in ["linodes:read_write", "linodes:*", "*", "account:read_only,linodes:*"] {
+            assert!(OAuthScopes::parse_lenient(grant).allows_creating_linodes(), "{grant}");
         }
     }
 
     #[test]
     fn read_only_other_families_and_nothing_do_not_allow_creating() {
-        for grant in [
-            "linodes:read_only",
-            "volumes:read_write",
-            "",
-            "domains:*",
-            "linodes",
-        ] {
-            assert!(
-                !OAuthScopes::parse_lenient(grant).allows_creating_linodes(),
-                "{grant}"
-            );
+        for grant in ["linodes:read_only", "volumes:read_write", "", "domains:*", "linodes"] {
+            assert!(!OAuthScopes::parse_lenient(grant).allows_creating_linodes(), "{grant}");
         }
     }
 
     #[test]
     fn grants_split_on_commas_and_spaces() {
         let grant = OAuthScopes::parse_lenient("account:read_only linodes:read_write,events:*");
-        assert_eq!(
-            grant.to_string(),
-            "account:read_only,linodes:read_write,events:*"
-        );
+        assert_eq!(grant.to_string(), "account:read_only,linodes:read_write,events:*");
     }
 
     #[test]
@@ -253,11 +227,7 @@ mod tests {
     }
 
     fn any_scope() -> impl Strategy<Value = Scope> {
-        let level = prop_oneof![
-            Just(Access::ReadOnly),
-            Just(Access::ReadWrite),
-            Just(Access::All)
-        ];
+        let level = prop_oneof![Just(Access::ReadOnly), Just(Access::ReadWrite), Just(Access::All)];
         prop_oneof![
             Just(Scope::Everything),
             (prop::sample::select(FAMILIES.to_vec()), level).prop_map(|(f, a)| Scope::Family(f, a)),

@@ -8,11 +8,8 @@ use axum::response::{IntoResponse, Response};
 use crate::error::AppError;
 
 /// Every static file: name, content type, body.
-const FILES: &[(&str, &str, &str)] = &[(
-    "style.css",
-    "text/css; charset=utf-8",
-    include_str!("../../static/style.css"),
-)];
+const FILES: &[(&str, &str, &str)] =
+    &[("style.css", "text/css; charset=utf-8", include_str!("../../static/style.css"))];
 
 /// Serves one embedded file.
 pub async fn serve(Path(file): Path<String>) -> Response {
@@ -20,10 +17,7 @@ pub async fn serve(Path(file): Path<String>) -> Response {
         Some((_, content_type, body)) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=3600"),
-                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
             ],
             *body,
         )

@@ -38,10 +38,7 @@ pub async fn callback(
 
     if query.error.is_some() {
         // The visitor said no. Forget the pending deploy only if this really is its callback.
-        if pending
-            .as_ref()
-            .is_some_and(|p| p.state_matches(returned_state))
-        {
+        if pending.as_ref().is_some_and(|p| p.state_matches(returned_state)) {
             session::clear_pending(&session).await?;
         }
         return Err(AppError::LoginDenied);

@@ -17,11 +17,7 @@ use crate::templates::{ConfigurePage, FormMessage, Select, SelectOption};
 
 /// `GET /`: the form. Sets no cookie.
 pub async fn show(State(state): State<AppState>) -> Result<ConfigurePage, AppError> {
-    let catalog = state
-        .catalog
-        .get()
-        .await
-        .map_err(AppError::CatalogUnavailable)?;
+    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
     Ok(page(&state, &catalog, &ChoiceForm::default(), &[]))
 }
 
@@ -35,27 +31,16 @@ pub async fn submit(
     if !is_same_origin(&headers, &state.settings.public_url) {
         return Err(AppError::CrossSite);
     }
-    let catalog = state
-        .catalog
-        .get()
-        .await
-        .map_err(AppError::CatalogUnavailable)?;
+    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
     let form = match form {
         Ok(Form(form)) => form,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return Err(AppError::TooLarge);
         }
         Err(_) => {
-            let message = FieldError {
-                field: "",
-                message: "The form could not be read. Please choose again.",
-            };
-            return Ok(invalid(
-                &state,
-                &catalog,
-                &ChoiceForm::default(),
-                &[message],
-            ));
+            let message =
+                FieldError { field: "", message: "The form could not be read. Please choose again." };
+            return Ok(invalid(&state, &catalog, &ChoiceForm::default(), &[message]));
         }
     };
     let choice = match Choice::parse(&form, &catalog) {
@@ -66,11 +51,7 @@ pub async fn submit(
     // A new id for the session that now holds a login in progress (no fixation).
     session.cycle_id().await?;
     store_pending(&session, &pending).await?;
-    let url = state.login.authorize_url(
-        &state.scopes,
-        &state.settings.redirect_uri(),
-        &pending.state,
-    );
+    let url = state.login.authorize_url(&state.scopes, &state.settings.redirect_uri(), &pending.state);
     // A serialized URL is always printable ASCII, so it is always a valid header value.
     let location = HeaderValue::from_str(url.as_str()).expect("a URL is a valid header value");
     Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
@@ -82,34 +63,19 @@ pub async fn submit(
 fn is_same_origin(headers: &HeaderMap, public_url: &url::Url) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let ours = public_url.origin().ascii_serialization();
-        return origin
-            .to_str()
-            .is_ok_and(|o| o.trim_end_matches('/') == ours);
+        return origin.to_str().is_ok_and(|o| o.trim_end_matches('/') == ours);
     }
-    match headers
-        .get("sec-fetch-site")
-        .map(|v| v.to_str().unwrap_or(""))
-    {
+    match headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or("")) {
         Some(site) => matches!(site, "same-origin" | "none"),
         None => true,
     }
 }
 
-fn invalid(
-    state: &AppState,
-    catalog: &CatalogData,
-    form: &ChoiceForm,
-    errors: &[FieldError],
-) -> Response {
+fn invalid(state: &AppState, catalog: &CatalogData, form: &ChoiceForm, errors: &[FieldError]) -> Response {
     (StatusCode::BAD_REQUEST, page(state, catalog, form, errors)).into_response()
 }
 
-fn page(
-    state: &AppState,
-    catalog: &CatalogData,
-    form: &ChoiceForm,
-    errors: &[FieldError],
-) -> ConfigurePage {
+fn page(state: &AppState, catalog: &CatalogData, form: &ChoiceForm, errors: &[FieldError]) -> ConfigurePage {
     let error_for = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message);
     let options = |items: Vec<(String, String)>, chosen: &Option<String>| {
         items
@@ -121,11 +87,7 @@ fn page(
             })
             .collect()
     };
-    let types = catalog
-        .types
-        .iter()
-        .map(|t| (t.id.clone(), t.label.clone()))
-        .collect();
+    let types = catalog.types.iter().map(|t| (t.id.clone(), t.label.clone())).collect();
     let regions = catalog
         .regions
         .iter()
@@ -137,12 +99,7 @@ fn page(
             (r.id.clone(), label)
         })
         .collect();
-    let images = catalog
-        .stackscript
-        .images
-        .iter()
-        .map(|i| (i.clone(), i.clone()))
-        .collect();
+    let images = catalog.stackscript.images.iter().map(|i| (i.clone(), i.clone())).collect();
     ConfigurePage {
         chrome: state.chrome.clone(),
         selects: vec![
@@ -165,10 +122,7 @@ fn page(
                 error: error_for("distribution"),
             },
         ],
-        errors: errors
-            .iter()
-            .map(|e| FormMessage { message: e.message })
-            .collect(),
+        errors: errors.iter().map(|e| FormMessage { message: e.message }).collect(),
     }
 }
 
@@ -187,36 +141,18 @@ mod tests {
     #[test]
     fn only_our_own_origin_may_post_the_form() {
         let ours = url::Url::parse("https://deploy.example.com").unwrap();
-        assert!(is_same_origin(
-            &headers(&[("origin", "https://deploy.example.com")]),
-            &ours
-        ));
-        assert!(!is_same_origin(
-            &headers(&[("origin", "https://evil.example")]),
-            &ours
-        ));
-        assert!(!is_same_origin(
-            &headers(&[("origin", "http://deploy.example.com")]),
-            &ours
-        ));
+        assert!(is_same_origin(&headers(&[("origin", "https://deploy.example.com")]), &ours));
+        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example")]), &ours));
+        assert!(!is_same_origin(&headers(&[("origin", "http://deploy.example.com")]), &ours));
         assert!(!is_same_origin(&headers(&[("origin", "null")]), &ours));
     }
 
     #[test]
     fn without_origin_sec_fetch_site_decides() {
         let ours = url::Url::parse("http://localhost:5000").unwrap();
-        assert!(is_same_origin(
-            &headers(&[("sec-fetch-site", "same-origin")]),
-            &ours
-        ));
-        assert!(!is_same_origin(
-            &headers(&[("sec-fetch-site", "cross-site")]),
-            &ours
-        ));
-        assert!(!is_same_origin(
-            &headers(&[("sec-fetch-site", "same-site")]),
-            &ours
-        ));
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")]), &ours));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), &ours));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")]), &ours));
         assert!(is_same_origin(&HeaderMap::new(), &ours));
     }
 }

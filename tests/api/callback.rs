@@ -13,10 +13,7 @@ const CODE: &str = "code-5e6f";
 async fn assert_no_outbound_call_after_the_catalog(app: &TestApp) {
     for request in app.linode_requests().await {
         let path = request.url.path();
-        assert!(
-            !path.starts_with("/oauth/") && path != "/v4/linode/instances",
-            "unexpected call to {path}"
-        );
+        assert!(!path.starts_with("/oauth/") && path != "/v4/linode/instances", "unexpected call to {path}");
     }
 }
 
@@ -32,25 +29,13 @@ async fn a_good_callback_creates_the_instance_revokes_the_token_and_shows_the_cr
     assert_eq!(response.headers()["cache-control"], "no-store");
     let page = html(&response.text().await.unwrap());
     assert_eq!(text_of(&page, "h1").as_deref(), Some("Success!"));
-    assert_eq!(
-        text_of(&page, "#linode-label").as_deref(),
-        Some("linode4242")
-    );
-    assert_eq!(
-        text_of(&page, "#linode-group").as_deref(),
-        Some("my-application-name")
-    );
-    assert_eq!(
-        text_of(&page, "#ssh-command").as_deref(),
-        Some("ssh root@192.0.2.17")
-    );
+    assert_eq!(text_of(&page, "#linode-label").as_deref(), Some("linode4242"));
+    assert_eq!(text_of(&page, "#linode-group").as_deref(), Some("my-application-name"));
+    assert_eq!(text_of(&page, "#ssh-command").as_deref(), Some("ssh root@192.0.2.17"));
 
     let creates = app.requests_to("POST", "/v4/linode/instances").await;
     assert_eq!(creates.len(), 1);
-    assert_eq!(
-        creates[0].headers["authorization"],
-        format!("Bearer {TOKEN}").as_str()
-    );
+    assert_eq!(creates[0].headers["authorization"], format!("Bearer {TOKEN}").as_str());
     assert_eq!(creates[0].headers["content-type"], "application/json");
     let body: serde_json::Value = serde_json::from_slice(&creates[0].body).unwrap();
     let password = body["root_pass"].as_str().unwrap().to_owned();
@@ -76,12 +61,7 @@ async fn a_good_callback_creates_the_instance_revokes_the_token_and_shows_the_cr
     for request in app.linode_requests().await {
         if request.url.path().starts_with("/oauth/") {
             assert_eq!(request.headers["accept"], "application/json");
-            assert!(
-                request.headers["user-agent"]
-                    .to_str()
-                    .unwrap()
-                    .starts_with("install-on-linode/")
-            );
+            assert!(request.headers["user-agent"].to_str().unwrap().starts_with("install-on-linode/"));
         }
     }
 }
@@ -92,26 +72,15 @@ async fn the_password_on_the_page_is_html_escaped() {
     mount_happy_deploy(&app.linode, CODE).await;
     let state = app.start_deploy().await;
 
-    let body = app
-        .callback(&[("code", CODE), ("state", &state)])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let body = app.callback(&[("code", CODE), ("state", &state)]).await.text().await.unwrap();
 
     let creates = app.requests_to("POST", "/v4/linode/instances").await;
     let sent: serde_json::Value = serde_json::from_slice(&creates[0].body).unwrap();
     let password = sent["root_pass"].as_str().unwrap();
     let raw_in_html = body.contains(&format!(">{password}<"));
     let has_special = password.contains(['<', '>', '&', '"', '\'']);
-    assert!(
-        !(has_special && raw_in_html),
-        "special characters must be escaped"
-    );
-    assert_eq!(
-        text_of(&html(&body), "#root-password").as_deref(),
-        Some(password)
-    );
+    assert!(!(has_special && raw_in_html), "special characters must be escaped");
+    assert_eq!(text_of(&html(&body), "#root-password").as_deref(), Some(password));
 }
 
 #[tokio::test]
@@ -141,15 +110,8 @@ async fn too_narrow_a_grant_creates_nothing_and_revokes_the_token() {
 
     assert_eq!(response.status(), 403);
     let page = html(&response.text().await.unwrap());
-    assert_eq!(
-        text_of(&page, "h1").as_deref(),
-        Some("Permission to create Linodes is needed")
-    );
-    assert!(
-        app.requests_to("POST", "/v4/linode/instances")
-            .await
-            .is_empty()
-    );
+    assert_eq!(text_of(&page, "h1").as_deref(), Some("Permission to create Linodes is needed"));
+    assert!(app.requests_to("POST", "/v4/linode/instances").await.is_empty());
     assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
 }
 
@@ -158,16 +120,11 @@ async fn a_callback_with_an_error_creates_nothing_and_calls_nobody() {
     let app = spawn_app().await;
     let state = app.start_deploy().await;
 
-    let response = app
-        .callback(&[("error", "access_denied"), ("state", &state)])
-        .await;
+    let response = app.callback(&[("error", "access_denied"), ("state", &state)]).await;
 
     assert_eq!(response.status(), 400);
     assert_eq!(response.headers()["cache-control"], "no-store");
-    assert_eq!(
-        text_of(&html(&response.text().await.unwrap()), "h1").as_deref(),
-        Some("Access not granted")
-    );
+    assert_eq!(text_of(&html(&response.text().await.unwrap()), "h1").as_deref(), Some("Access not granted"));
     assert_no_outbound_call_after_the_catalog(&app).await;
 }
 
@@ -204,12 +161,7 @@ async fn callback_with_mismatched_state_creates_nothing() {
     assert_eq!(response.status(), 400);
     assert_no_outbound_call_after_the_catalog(&app).await;
     // The real callback still works afterwards.
-    assert_eq!(
-        app.callback(&[("code", CODE), ("state", &state)])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.callback(&[("code", CODE), ("state", &state)]).await.status(), 200);
 }
 
 #[tokio::test]
@@ -229,25 +181,14 @@ async fn a_replayed_callback_creates_nothing_and_says_so() {
     let app = spawn_app().await;
     mount_happy_deploy(&app.linode, CODE).await;
     let state = app.start_deploy().await;
-    assert_eq!(
-        app.callback(&[("code", CODE), ("state", &state)])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.callback(&[("code", CODE), ("state", &state)]).await.status(), 200);
 
     let replay = app.callback(&[("code", CODE), ("state", &state)]).await;
 
     assert_eq!(replay.status(), 409);
     let page = html(&replay.text().await.unwrap());
-    assert_eq!(
-        text_of(&page, "h1").as_deref(),
-        Some("Deploy already started")
-    );
-    assert_eq!(
-        app.requests_to("POST", "/v4/linode/instances").await.len(),
-        1
-    );
+    assert_eq!(text_of(&page, "h1").as_deref(), Some("Deploy already started"));
+    assert_eq!(app.requests_to("POST", "/v4/linode/instances").await.len(), 1);
     assert_eq!(app.requests_to("POST", "/oauth/token").await.len(), 1);
 }
 
@@ -255,35 +196,17 @@ async fn a_replayed_callback_creates_nothing_and_says_so() {
 async fn concurrent_callbacks_for_one_session_create_one_instance() {
     let app = spawn_app().await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
-    mount_create(
-        &app.linode,
-        created_instance().set_delay(Duration::from_millis(300)),
-    )
-    .await;
+    mount_create(&app.linode, created_instance().set_delay(Duration::from_millis(300))).await;
     mount_revoke(&app.linode, 200).await;
     let state = app.start_deploy().await;
 
     let query = [("code", CODE), ("state", state.as_str())];
     let calls = (0..5).map(|_| app.callback(&query));
-    let statuses: Vec<u16> = join_all(calls)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses: Vec<u16> = join_all(calls).await.iter().map(|r| r.status().as_u16()).collect();
 
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| *s == 200 || *s == 409),
-        "{statuses:?}"
-    );
-    assert_eq!(
-        app.requests_to("POST", "/v4/linode/instances").await.len(),
-        1
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+    assert_eq!(app.requests_to("POST", "/v4/linode/instances").await.len(), 1);
 }
 
 #[tokio::test]
@@ -317,11 +240,7 @@ async fn a_refused_create_shows_linodes_reasons_with_its_status_and_revokes() {
 async fn a_create_that_fails_upstream_is_a_502_never_retried_and_revoked() {
     let app = spawn_app().await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
-    mount_create(
-        &app.linode,
-        ResponseTemplate::new(500).set_body_string("<html>oops</html>"),
-    )
-    .await;
+    mount_create(&app.linode, ResponseTemplate::new(500).set_body_string("<html>oops</html>")).await;
     mount_revoke(&app.linode, 200).await;
     let state = app.start_deploy().await;
 
@@ -330,14 +249,8 @@ async fn a_create_that_fails_upstream_is_a_502_never_retried_and_revoked() {
     assert_eq!(response.status(), 502);
     let body = response.text().await.unwrap();
     assert!(!body.contains("oops"), "raw bodies are never shown");
-    assert!(
-        body.contains("Cloud Manager"),
-        "the visitor is told to check before retrying"
-    );
-    assert_eq!(
-        app.requests_to("POST", "/v4/linode/instances").await.len(),
-        1
-    );
+    assert!(body.contains("Cloud Manager"), "the visitor is told to check before retrying");
+    assert_eq!(app.requests_to("POST", "/v4/linode/instances").await.len(), 1);
     assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
 }
 
@@ -345,21 +258,14 @@ async fn a_create_that_fails_upstream_is_a_502_never_retried_and_revoked() {
 async fn a_create_that_times_out_is_a_504_and_revoked() {
     let app = spawn_app().await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
-    mount_create(
-        &app.linode,
-        created_instance().set_delay(Duration::from_secs(5)),
-    )
-    .await;
+    mount_create(&app.linode, created_instance().set_delay(Duration::from_secs(5))).await;
     mount_revoke(&app.linode, 200).await;
     let state = app.start_deploy().await;
 
     let response = app.callback(&[("code", CODE), ("state", &state)]).await;
 
     assert_eq!(response.status(), 504);
-    assert_eq!(
-        app.requests_to("POST", "/v4/linode/instances").await.len(),
-        1
-    );
+    assert_eq!(app.requests_to("POST", "/v4/linode/instances").await.len(), 1);
     assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
 }
 
@@ -388,12 +294,7 @@ async fn a_rate_limited_create_says_when_to_retry() {
 #[tokio::test]
 async fn a_failed_token_exchange_with_an_html_body_creates_nothing() {
     let app = spawn_app().await;
-    mount_token(
-        &app.linode,
-        CODE,
-        ResponseTemplate::new(403).set_body_string("<html>blocked</html>"),
-    )
-    .await;
+    mount_token(&app.linode, CODE, ResponseTemplate::new(403).set_body_string("<html>blocked</html>")).await;
     let state = app.start_deploy().await;
 
     let response = app.callback(&[("code", CODE), ("state", &state)]).await;
@@ -401,19 +302,9 @@ async fn a_failed_token_exchange_with_an_html_body_creates_nothing() {
     assert_eq!(response.status(), 403);
     let body = response.text().await.unwrap();
     assert!(!body.contains("blocked"));
-    assert_eq!(
-        text_of(&html(&body), "h1").as_deref(),
-        Some("Sign-in could not be completed")
-    );
-    assert!(
-        app.requests_to("POST", "/v4/linode/instances")
-            .await
-            .is_empty()
-    );
-    assert!(
-        app.requests_to("POST", "/oauth/revoke").await.is_empty(),
-        "no token, nothing to revoke"
-    );
+    assert_eq!(text_of(&html(&body), "h1").as_deref(), Some("Sign-in could not be completed"));
+    assert!(app.requests_to("POST", "/v4/linode/instances").await.is_empty());
+    assert!(app.requests_to("POST", "/oauth/revoke").await.is_empty(), "no token, nothing to revoke");
 }
 
 #[tokio::test]
@@ -445,10 +336,5 @@ async fn a_scope_only_in_the_standard_scope_field_is_read() {
     mount_revoke(&app.linode, 200).await;
     let state = app.start_deploy().await;
 
-    assert_eq!(
-        app.callback(&[("code", CODE), ("state", &state)])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.callback(&[("code", CODE), ("state", &state)]).await.status(), 200);
 }

@@ -16,11 +16,8 @@ fn binary() -> Command {
 
 #[test]
 fn a_missing_setting_stops_start_up_with_one_line_naming_it_and_status_2() {
-    let output = binary()
-        .env("APP_CLIENT_SECRET", "s")
-        .env("APP_SECRET_KEY", "k".repeat(32))
-        .output()
-        .unwrap();
+    let output =
+        binary().env("APP_CLIENT_SECRET", "s").env("APP_SECRET_KEY", "k".repeat(32)).output().unwrap();
 
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -40,11 +37,7 @@ fn an_invalid_setting_names_its_variable() {
         .unwrap();
 
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8(output.stderr)
-            .unwrap()
-            .contains("APP_PORT is invalid")
-    );
+    assert!(String::from_utf8(output.stderr).unwrap().contains("APP_PORT is invalid"));
 }
 
 #[test]

@@ -17,29 +17,15 @@ async fn the_form_offers_every_page_of_plans_the_healthy_regions_and_the_stacksc
     let page = html(&response.text().await.unwrap());
     let values = |select: &str| -> Vec<String> {
         let selector = scraper::Selector::parse(&format!("select[name={select}] option")).unwrap();
-        page.select(&selector)
-            .map(|o| o.value().attr("value").unwrap().to_owned())
-            .collect()
+        page.select(&selector).map(|o| o.value().attr("value").unwrap().to_owned()).collect()
     };
-    assert_eq!(
-        values("type"),
-        ["g6-nanode-1", "g6-standard-1", "g6-standard-2"]
-    );
+    assert_eq!(values("type"), ["g6-nanode-1", "g6-standard-1", "g6-standard-2"]);
     assert_eq!(values("region"), ["us-east", "eu-west"]);
-    assert_eq!(
-        values("distribution"),
-        ["linode/debian12", "linode/ubuntu24.04"]
-    );
-    assert_eq!(
-        text_of(&page, "h1").as_deref(),
-        Some("Deploy my-application-name to a Linode")
-    );
+    assert_eq!(values("distribution"), ["linode/debian12", "linode/ubuntu24.04"]);
+    assert_eq!(text_of(&page, "h1").as_deref(), Some("Deploy my-application-name to a Linode"));
     for name in ["type", "region", "distribution"] {
         let label = scraper::Selector::parse(&format!("label[for={name}]")).unwrap();
-        assert!(
-            page.select(&label).next().is_some(),
-            "the {name} select has a label"
-        );
+        assert!(page.select(&label).next().is_some(), "the {name} select has a label");
     }
 }
 
@@ -50,24 +36,11 @@ async fn public_calls_carry_no_authorization_and_name_the_app() {
     app.get("/").await;
 
     let requests = app.linode_requests().await;
-    assert_eq!(
-        requests.len(),
-        4,
-        "two pages of types, regions, the StackScript"
-    );
+    assert_eq!(requests.len(), 4, "two pages of types, regions, the StackScript");
     for request in &requests {
-        assert!(
-            !request.headers.contains_key("authorization"),
-            "{} sent a token",
-            request.url
-        );
+        assert!(!request.headers.contains_key("authorization"), "{} sent a token", request.url);
         assert_eq!(request.headers["accept"], "application/json");
-        assert!(
-            request.headers["user-agent"]
-                .to_str()
-                .unwrap()
-                .starts_with("install-on-linode/")
-        );
+        assert!(request.headers["user-agent"].to_str().unwrap().starts_with("install-on-linode/"));
     }
     let types = app.requests_to("GET", "/v4/linode/types").await;
     assert!(types.iter().all(|r| r.headers["x-filter"] == TYPES_FILTER));
@@ -96,19 +69,13 @@ async fn showing_the_form_sets_no_cookie() {
 #[tokio::test]
 async fn with_linode_down_and_nothing_cached_the_visitor_gets_a_503_page() {
     let app = spawn_bare_app(|_| {}).await;
-    wiremock::Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&app.linode)
-        .await;
+    wiremock::Mock::given(any()).respond_with(ResponseTemplate::new(500)).mount(&app.linode).await;
 
     let response = app.get("/").await;
 
     assert_eq!(response.status(), 503);
     let page = html(&response.text().await.unwrap());
-    assert_eq!(
-        text_of(&page, "h1").as_deref(),
-        Some("Linode is not answering")
-    );
+    assert_eq!(text_of(&page, "h1").as_deref(), Some("Linode is not answering"));
 }
 
 #[tokio::test]
@@ -132,10 +99,7 @@ async fn a_stale_catalog_is_still_served_when_linode_goes_down() {
     mount_catalog(&app.linode).await;
     assert_eq!(app.get("/").await.status(), 200);
     app.linode.reset().await;
-    wiremock::Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&app.linode)
-        .await;
+    wiremock::Mock::given(any()).respond_with(ResponseTemplate::new(503)).mount(&app.linode).await;
 
     let response = app.get("/").await;
 
@@ -158,30 +122,15 @@ async fn a_valid_choice_redirects_to_the_login_server_asking_only_for_linodes_re
 
     assert_eq!(response.status(), 302);
     let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-    assert_eq!(
-        location.as_str().split('?').next().unwrap(),
-        format!("{}/oauth/authorize", app.linode.uri())
-    );
+    assert_eq!(location.as_str().split('?').next().unwrap(), format!("{}/oauth/authorize", app.linode.uri()));
     let params: Vec<(String, String)> = location.query_pairs().into_owned().collect();
     let names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "client_id",
-            "response_type",
-            "scopes",
-            "redirect_uri",
-            "state"
-        ]
-    );
+    assert_eq!(names, ["client_id", "response_type", "scopes", "redirect_uri", "state"]);
     let param = |name: &str| params.iter().find(|(k, _)| k == name).unwrap().1.clone();
     assert_eq!(param("client_id"), CLIENT_ID);
     assert_eq!(param("response_type"), "code");
     assert_eq!(param("scopes"), "linodes:read_write");
-    assert_eq!(
-        param("redirect_uri"),
-        format!("{}/auth_callback", app.address)
-    );
+    assert_eq!(param("redirect_uri"), format!("{}/auth_callback", app.address));
     assert_eq!(param("state").len(), 64, "256 bits of state");
 }
 
@@ -190,17 +139,10 @@ async fn the_session_cookie_is_http_only_lax_and_holds_no_choice() {
     let app = spawn_app().await;
 
     let response = app
-        .post_form(&[
-            ("type", "g6-nanode-1"),
-            ("region", "us-east"),
-            ("distribution", "linode/debian12"),
-        ])
+        .post_form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
         .await;
 
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("iol_session="));
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
@@ -211,23 +153,13 @@ async fn the_session_cookie_is_http_only_lax_and_holds_no_choice() {
 #[tokio::test]
 async fn posting_again_cycles_the_session_id_and_the_state() {
     let app = spawn_app().await;
-    let form = [
-        ("type", "g6-nanode-1"),
-        ("region", "us-east"),
-        ("distribution", "linode/debian12"),
-    ];
+    let form = [("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")];
 
     let first = app.post_form(&form).await;
     let second = app.post_form(&form).await;
 
     let id = |r: &reqwest::Response| {
-        r.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()
+        r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
     };
     assert_ne!(id(&first), id(&second));
     assert_ne!(first.headers()["location"], second.headers()["location"]);
@@ -241,11 +173,7 @@ async fn a_cross_site_post_is_refused_and_starts_no_login() {
         .browser
         .post(&app.address)
         .header("Origin", "https://attacker.example")
-        .form(&[
-            ("type", "g6-nanode-1"),
-            ("region", "us-east"),
-            ("distribution", "linode/debian12"),
-        ])
+        .form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
         .send()
         .await
         .unwrap();
@@ -263,11 +191,7 @@ async fn a_cross_site_post_without_origin_is_refused_by_sec_fetch_site() {
         .browser
         .post(&app.address)
         .header("Sec-Fetch-Site", "cross-site")
-        .form(&[
-            ("type", "g6-nanode-1"),
-            ("region", "us-east"),
-            ("distribution", "linode/debian12"),
-        ])
+        .form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
         .send()
         .await
         .unwrap();
@@ -291,16 +215,10 @@ async fn a_value_the_form_did_not_offer_shows_the_form_again_with_a_message_and_
     assert!(response.headers().get("location").is_none());
     assert!(response.headers().get("set-cookie").is_none());
     let page = html(&response.text().await.unwrap());
-    assert_eq!(
-        text_of(&page, "#type-error").as_deref(),
-        Some("Choose one of the plans in the list.")
-    );
+    assert_eq!(text_of(&page, "#type-error").as_deref(), Some("Choose one of the plans in the list."));
     assert_eq!(text_of(&page, "#region-error"), None);
     let kept = scraper::Selector::parse("select[name=region] option[selected]").unwrap();
-    assert_eq!(
-        page.select(&kept).next().unwrap().value().attr("value"),
-        Some("eu-west")
-    );
+    assert_eq!(page.select(&kept).next().unwrap().value().attr("value"), Some("eu-west"));
 }
 
 #[tokio::test]
@@ -319,10 +237,7 @@ async fn a_malformed_form_gets_a_400_form_not_a_crash() {
             .unwrap();
         assert_eq!(response.status(), 400, "body {body:?}");
         let page = html(&response.text().await.unwrap());
-        assert!(
-            text_of(&page, "[role=alert]").is_some(),
-            "body {body:?} shows a message"
-        );
+        assert!(text_of(&page, "[role=alert]").is_some(), "body {body:?} shows a message");
     }
 }
 

@@ -76,6 +76,7 @@ pub fn test_settings(linode: &MockServer) -> Settings {
         log_format: LogFormat::Pretty,
         http_timeout: Duration::from_secs(2),
         catalog_ttl: Duration::from_secs(300),
+        sandbox: false,
     }
 }
 
@@ -102,11 +103,7 @@ pub async fn spawn_bare_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp {
-        address,
-        linode,
-        browser,
-    }
+    TestApp { address, linode, browser }
 }
 
 /// Plans over two pages, regions (one in outage), and the StackScript.
@@ -222,50 +219,27 @@ pub async fn mount_happy_deploy(linode: &MockServer, code: &str) {
 impl TestApp {
     /// `GET path` as the browser.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.browser
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .unwrap()
+        self.browser.get(format!("{}{path}", self.address)).send().await.unwrap()
     }
 
     /// Posts the configure form from our own page.
     pub async fn post_form(&self, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.browser
-            .post(&self.address)
-            .header("Origin", &self.address)
-            .form(fields)
-            .send()
-            .await
-            .unwrap()
+        self.browser.post(&self.address).header("Origin", &self.address).form(fields).send().await.unwrap()
     }
 
     /// Posts a valid choice and returns the `state` sent to the login server.
     pub async fn start_deploy(&self) -> String {
         let response = self
-            .post_form(&[
-                ("type", "g6-nanode-1"),
-                ("region", "us-east"),
-                ("distribution", "linode/debian12"),
-            ])
+            .post_form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
             .await;
         assert_eq!(response.status(), 302, "posting a valid form redirects");
         let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-        location
-            .query_pairs()
-            .find(|(k, _)| k == "state")
-            .map(|(_, v)| v.into_owned())
-            .unwrap()
+        location.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()).unwrap()
     }
 
     /// The login server's redirect back to us.
     pub async fn callback(&self, query: &[(&str, &str)]) -> reqwest::Response {
-        self.browser
-            .get(format!("{}/auth_callback", self.address))
-            .query(query)
-            .send()
-            .await
-            .unwrap()
+        self.browser.get(format!("{}/auth_callback", self.address)).query(query).send().await.unwrap()
     }
 
     /// Every request the fake Linode received.
@@ -291,18 +265,13 @@ pub fn html(body: &str) -> scraper::Html {
 /// The text of the first element matching `selector`, trimmed.
 pub fn text_of(document: &scraper::Html, selector: &str) -> Option<String> {
     let selector = scraper::Selector::parse(selector).unwrap();
-    document.select(&selector).next().map(|e| {
-        e.text()
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    })
+    document
+        .select(&selector)
+        .next()
+        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Form-decodes a request body.
 pub fn form_fields(request: &Request) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(&request.body)
-        .into_owned()
-        .collect()
+    url::form_urlencoded::parse(&request.body).into_owned().collect()
 }

@@ -7,13 +7,7 @@ use crate::helpers::*;
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;
 
-    for path in [
-        "/",
-        "/healthz",
-        "/static/style.css",
-        "/nowhere",
-        "/auth_callback",
-    ] {
+    for path in ["/", "/healthz", "/static/style.css", "/nowhere", "/auth_callback"] {
         let response = app.get(path).await;
         let headers = response.headers();
         let csp = headers["content-security-policy"].to_str().unwrap();
@@ -47,22 +41,12 @@ async fn pages_load_nothing_from_other_sites_and_carry_no_inline_script() {
     assert_eq!(page.select(&scripts).count(), 0);
     let linked = scraper::Selector::parse("[src], link[href]").unwrap();
     for element in page.select(&linked) {
-        let target = element
-            .value()
-            .attr("src")
-            .or(element.value().attr("href"))
-            .unwrap();
+        let target = element.value().attr("src").or(element.value().attr("href")).unwrap();
         assert!(target.starts_with('/'), "loads {target}");
     }
     let all = scraper::Selector::parse("*").unwrap();
     for element in page.select(&all) {
-        assert!(
-            element
-                .value()
-                .attrs()
-                .all(|(name, _)| !name.starts_with("on")),
-            "no inline event handlers"
-        );
+        assert!(element.value().attrs().all(|(name, _)| !name.starts_with("on")), "no inline event handlers");
     }
     let viewport = scraper::Selector::parse("meta[name=viewport]").unwrap();
     assert!(page.select(&viewport).next().is_some(), "works on a phone");
@@ -75,10 +59,7 @@ async fn the_stylesheet_is_served_by_the_app() {
     let response = app.get("/static/style.css").await;
 
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.headers()["content-type"],
-        "text/css; charset=utf-8"
-    );
+    assert_eq!(response.headers()["content-type"], "text/css; charset=utf-8");
     assert!(response.text().await.unwrap().contains(".boxy"));
 }
 
@@ -89,8 +70,5 @@ async fn an_unknown_page_is_a_404_page() {
     let response = app.get("/wp-admin").await;
 
     assert_eq!(response.status(), 404);
-    assert_eq!(
-        text_of(&html(&response.text().await.unwrap()), "h1").as_deref(),
-        Some("Page not found")
-    );
+    assert_eq!(text_of(&html(&response.text().await.unwrap()), "h1").as_deref(), Some("Page not found"));
 }

@@ -1,0 +1,151 @@
+//! The simulated API v4: the public catalog, instances, and (for the set-up
+//! commands) OAuth clients and StackScripts.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::data;
+use super::state::{SandboxState, SimInstance};
+use super::wire::{self, ApiError, Paging};
+use crate::linode::{Access, OAuthScopes, Scope};
+
+/// `/sandbox/v4/...` routes.
+pub fn routes() -> Router<Arc<SandboxState>> {
+    Router::new()
+        .route("/linode/types", get(types))
+        .route("/regions", get(regions))
+        .route("/linode/stackscripts/{id}", get(stackscript))
+        .route("/linode/instances", axum::routing::post(create_instance))
+        .route("/linode/instances/{id}", get(instance))
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+
+fn paging(query: Result<Query<Paging>, QueryRejection>) -> Paging {
+    query.map(|Query(p)| p).unwrap_or_default()
+}
+
+async fn types(headers: HeaderMap, query: Result<Query<Paging>, QueryRejection>) -> ApiResult {
+    let items = wire::filter(data::types(), &headers, &["label", "class", "id"])?;
+    wire::page(items, &paging(query))
+}
+
+async fn regions(headers: HeaderMap, query: Result<Query<Paging>, QueryRejection>) -> ApiResult {
+    let items = wire::filter(data::regions(), &headers, &["country", "id", "status"])?;
+    wire::page(items, &paging(query))
+}
+
+async fn stackscript(State(sandbox): State<Arc<SandboxState>>, Path(id): Path<String>) -> ApiResult {
+    let id: u64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let records = sandbox.records();
+    let script = records.stackscripts.get(&id).ok_or_else(ApiError::not_found)?;
+    // A private StackScript is not readable without its owner's token.
+    if script["is_public"] != json!(true) {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(script.clone()))
+}
+
+/// The token's scopes, if it is a live bearer token that covers `needed`.
+pub(super) fn authorize(
+    sandbox: &SandboxState,
+    headers: &HeaderMap,
+    needed: Scope,
+) -> Result<OAuthScopes, ApiError> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(ApiError::invalid_token)?;
+    let scopes = sandbox.token_scopes(token.trim()).ok_or_else(ApiError::invalid_token)?;
+    if scopes.allows(needed) { Ok(scopes) } else { Err(ApiError::scope()) }
+}
+
+async fn create_instance(
+    State(sandbox): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    body: Result<Json<Value>, JsonRejection>,
+) -> ApiResult {
+    authorize(&sandbox, &headers, Scope::Family("linodes", Access::ReadWrite))?;
+    let Ok(Json(Value::Object(body))) = body else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Request body must be a JSON object"));
+    };
+    let mut records = sandbox.records();
+    let stackscript = match body.get("stackscript_id") {
+        None | Some(Value::Null) => None,
+        Some(id) => match id.as_u64().and_then(|id| records.stackscripts.get(&id)) {
+            Some(script) => Some(script.clone()),
+            None => {
+                return Err(ApiError::fields(vec![(
+                    "stackscript_id".into(),
+                    "StackScript not found".into(),
+                )]));
+            }
+        },
+    };
+    let errors = super::validate::create(&body, stackscript.as_ref());
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors));
+    }
+    records.next_id += 1;
+    let id = records.next_id;
+    let label =
+        body.get("label").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("linode{id}"));
+    let tags = body.get("tags").cloned().unwrap_or_else(|| json!([]));
+    let instance = json!({
+        "id": id,
+        "label": label,
+        "group": body.get("group").and_then(Value::as_str).unwrap_or(""),
+        "tags": tags,
+        "status": "provisioning",
+        "ipv4": [format!("192.0.2.{}", id % 254 + 1)],
+        "ipv6": format!("2001:db8::{:x}/128", id),
+        "region": body["region"],
+        "type": body["type"],
+        "image": body.get("image").cloned().unwrap_or(Value::Null),
+        "created": "2026-11-23T10:00:00",
+        "updated": "2026-11-23T10:00:00",
+        "hypervisor": "kvm",
+        "specs": {"disk": 25600, "memory": 1024, "vcpus": 1, "gpus": 0, "transfer": 1000},
+        "alerts": {}, "backups": {"enabled": false}, "watchdog_enabled": true
+    });
+    records.instances.insert(id, SimInstance { body: instance.clone(), created: Instant::now() });
+    records.instance_order.push_back(id);
+    while records.instance_order.len() > super::state::MAX_RECORDS {
+        if let Some(old) = records.instance_order.pop_front() {
+            records.instances.remove(&old);
+        }
+    }
+    Ok(Json(instance))
+}
+
+async fn instance(
+    State(sandbox): State<Arc<SandboxState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    authorize(&sandbox, &headers, Scope::Family("linodes", Access::ReadOnly))?;
+    let id: u64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let records = sandbox.records();
+    let instance = records.instances.get(&id).ok_or_else(ApiError::not_found)?;
+    let mut body = instance.body.clone();
+    let elapsed = instance.created.elapsed();
+    let status = if elapsed < sandbox.boot_time / 2 {
+        "provisioning"
+    } else if elapsed < sandbox.boot_time {
+        "booting"
+    } else {
+        "running"
+    };
+    if let Value::Object(map) = &mut body {
+        map.insert("status".into(), json!(status));
+    }
+    Ok(Json(body))
+}

@@ -1,0 +1,104 @@
+//! The sandbox's catalog, shaped like Linode's today.
+
+use serde_json::{Value, json};
+
+/// Id of the demo StackScript when the app is configured with the default.
+pub const DEMO_STACKSCRIPT_ID: u64 = 320826;
+
+/// Plans: shared, dedicated and high-memory, as `GET /linode/types` lists them.
+pub fn types() -> Vec<Value> {
+    [
+        ("g6-nanode-1", "Nanode 1GB", "nanode", 1, 1024, 25600, 5.0, 0.0075),
+        ("g6-standard-1", "Linode 2GB", "standard", 1, 2048, 51200, 12.0, 0.018),
+        ("g6-standard-2", "Linode 4GB", "standard", 2, 4096, 81920, 24.0, 0.036),
+        ("g6-standard-4", "Linode 8GB", "standard", 4, 8192, 163840, 48.0, 0.072),
+        ("g6-standard-6", "Linode 16GB", "standard", 6, 16384, 327680, 96.0, 0.144),
+        ("g6-dedicated-2", "Dedicated 4GB", "dedicated", 2, 4096, 81920, 36.0, 0.054),
+        ("g7-highmem-1", "Linode 24GB", "highmem", 2, 24576, 20480, 60.0, 0.09),
+    ]
+    .into_iter()
+    .map(|(id, label, class, vcpus, memory, disk, monthly, hourly)| {
+        json!({
+            "id": id, "label": label, "class": class, "vcpus": vcpus, "memory": memory, "disk": disk,
+            "transfer": memory / 1024 * 1000, "network_out": 1000, "gpus": 0, "successor": null,
+            "price": {"monthly": monthly, "hourly": hourly},
+            "addons": {"backups": {"price": {"monthly": monthly / 5.0, "hourly": hourly / 5.0}}}
+        })
+    })
+    .collect()
+}
+
+/// Regions with labels and countries.
+pub fn regions() -> Vec<Value> {
+    [
+        ("us-east", "Newark, NJ", "us"),
+        ("us-central", "Dallas, TX", "us"),
+        ("us-west", "Fremont, CA", "us"),
+        ("us-southeast", "Atlanta, GA", "us"),
+        ("ca-central", "Toronto, CA", "ca"),
+        ("eu-west", "London, UK", "gb"),
+        ("eu-central", "Frankfurt, DE", "de"),
+        ("ap-south", "Singapore, SG", "sg"),
+        ("ap-northeast", "Tokyo, JP", "jp"),
+        ("ap-southeast", "Sydney, AU", "au"),
+    ]
+    .into_iter()
+    .map(|(id, label, country)| {
+        json!({
+            "id": id, "label": label, "country": country, "status": "ok", "site_type": "core",
+            "capabilities": ["Linodes", "Block Storage", "Cloud Firewall", "NodeBalancers"],
+            "resolvers": {"ipv4": "192.0.2.53", "ipv6": "2001:db8::53"}
+        })
+    })
+    .collect()
+}
+
+/// Image ids the sandbox knows, as `linode/…`.
+pub const IMAGES: [&str; 6] = [
+    "linode/debian12",
+    "linode/debian11",
+    "linode/ubuntu24.04",
+    "linode/ubuntu22.04",
+    "linode/almalinux9",
+    "linode/rocky9",
+];
+
+/// The demo StackScript: its images and user-defined fields cover `oneof`,
+/// `manyof`, defaults, and a password field without a default (so required).
+pub fn demo_stackscript(id: u64) -> Value {
+    json!({
+        "id": id,
+        "username": "sandbox-publisher",
+        "user_gravatar_id": "",
+        "label": "Demo web server",
+        "description": "Installs a web server and a database, for trying install-on-linode.",
+        "images": ["linode/debian12", "linode/ubuntu24.04", "linode/ubuntu22.04"],
+        "deployments_total": 0,
+        "deployments_active": 0,
+        "is_public": true,
+        "mine": false,
+        "created": "2026-01-05T10:00:00",
+        "updated": "2026-11-01T10:00:00",
+        "rev_note": "Demo",
+        "script": DEMO_SCRIPT,
+        "user_defined_fields": [
+            {"name": "site_name", "label": "Site name", "example": "My blog", "default": "My site"},
+            {"name": "web_server", "label": "Web server", "oneof": "nginx,apache", "default": "nginx"},
+            {"name": "php_version", "label": "PHP version", "oneof": "8.1,8.2,8.3,8.4,none", "default": "8.3"},
+            {"name": "extras", "label": "Extra packages", "manyof": "git,htop,ufw,fail2ban,certbot", "default": "ufw"},
+            {"name": "admin_email", "label": "Administrator's email", "example": "you@example.com"},
+            {"name": "db_password", "label": "Database password", "example": "a long random string"}
+        ]
+    })
+}
+
+const DEMO_SCRIPT: &str = r#"#!/bin/bash
+#<UDF name="site_name" label="Site name" example="My blog" default="My site">
+#<UDF name="web_server" label="Web server" oneOf="nginx,apache" default="nginx">
+#<UDF name="php_version" label="PHP version" oneOf="8.1,8.2,8.3,8.4,none" default="8.3">
+#<UDF name="extras" label="Extra packages" manyOf="git,htop,ufw,fail2ban,certbot" default="ufw">
+#<UDF name="admin_email" label="Administrator's email" example="you@example.com">
+#<UDF name="db_password" label="Database password" example="a long random string">
+set -euo pipefail
+apt-get update && apt-get install -y "$WEB_SERVER"
+"#;

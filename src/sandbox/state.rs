@@ -1,0 +1,207 @@
+//! The sandbox's memory: OAuth clients, consent requests, codes, tokens,
+//! instances and StackScripts. Bounded, so a benchmark can run for hours.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rand::TryRngCore;
+use serde_json::Value;
+
+use crate::linode::OAuthScopes;
+
+/// How long a consent page or an authorization code stays good.
+pub const CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// How long an access token stays good.
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+/// How many of each record the sandbox keeps before dropping the oldest.
+pub const MAX_RECORDS: usize = 20_000;
+
+/// A registered OAuth client.
+#[derive(Debug, Clone)]
+pub struct OAuthClientRecord {
+    /// Client id.
+    pub id: String,
+    /// Its secret.
+    pub secret: String,
+    /// Its label (shown on the consent page).
+    pub label: String,
+    /// Where codes may be sent.
+    pub redirect_uri: String,
+    /// Whether it is a public client.
+    pub public: bool,
+}
+
+/// A consent page shown and not yet answered.
+#[derive(Debug, Clone)]
+pub struct ConsentRequest {
+    /// The client asking.
+    pub client_id: String,
+    /// Where to send the answer.
+    pub redirect_uri: String,
+    /// What it asked for.
+    pub scopes: OAuthScopes,
+    /// Echoed back.
+    pub state: Option<String>,
+    /// When it was shown.
+    pub at: Instant,
+}
+
+/// An authorization code.
+#[derive(Debug, Clone)]
+pub struct IssuedCode {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// What the visitor granted.
+    pub scopes: OAuthScopes,
+    /// When.
+    pub at: Instant,
+    /// Whether it was exchanged already.
+    pub used: bool,
+}
+
+/// An access token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// What it may do.
+    pub scopes: OAuthScopes,
+    /// When it stops working.
+    pub expires: Instant,
+    /// Whether it was revoked.
+    pub revoked: bool,
+    /// The client it belongs to (none for a personal access token).
+    pub client_id: Option<String>,
+}
+
+/// A simulated instance.
+#[derive(Debug, Clone)]
+pub struct SimInstance {
+    /// The instance as created (status is computed on read).
+    pub body: Value,
+    /// When it was created.
+    pub created: Instant,
+}
+
+/// Everything the sandbox remembers.
+#[derive(Debug, Default)]
+pub struct Records {
+    /// OAuth clients by id.
+    pub clients: HashMap<String, OAuthClientRecord>,
+    /// Consent requests by id.
+    pub consents: Expiring<ConsentRequest>,
+    /// Codes by value.
+    pub codes: Expiring<IssuedCode>,
+    /// Tokens by value.
+    pub tokens: Expiring<IssuedToken>,
+    /// Instances by id.
+    pub instances: HashMap<u64, SimInstance>,
+    /// Instance ids, oldest first.
+    pub instance_order: VecDeque<u64>,
+    /// StackScripts by id.
+    pub stackscripts: HashMap<u64, Value>,
+    /// Next id for instances, clients and StackScripts.
+    pub next_id: u64,
+}
+
+/// A map that forgets its oldest entries past [`MAX_RECORDS`].
+#[derive(Debug)]
+pub struct Expiring<T> {
+    map: HashMap<String, T>,
+    order: VecDeque<String>,
+}
+
+impl<T> Default for Expiring<T> {
+    fn default() -> Self {
+        Self { map: HashMap::new(), order: VecDeque::new() }
+    }
+}
+
+impl<T> Expiring<T> {
+    /// Adds an entry, forgetting the oldest if full.
+    pub fn insert(&mut self, key: String, value: T) {
+        while self.order.len() >= MAX_RECORDS {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+        self.order.push_back(key.clone());
+        self.map.insert(key, value);
+    }
+
+    /// The entry for `key`.
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.map.get(key)
+    }
+
+    /// The entry for `key`, to change.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut T> {
+        self.map.get_mut(key)
+    }
+
+    /// Takes the entry for `key` out.
+    pub fn remove(&mut self, key: &str) -> Option<T> {
+        self.map.remove(key)
+    }
+
+    /// How many entries are held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none is held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// The sandbox, shared by its handlers.
+#[derive(Debug)]
+pub struct SandboxState {
+    records: Mutex<Records>,
+    /// The application name shown on the consent page.
+    pub application_name: String,
+    /// How long an instance takes to go from provisioning to running.
+    pub boot_time: Duration,
+}
+
+impl SandboxState {
+    /// A sandbox with one registered client and the demo StackScript.
+    pub fn new(application_name: &str, client: OAuthClientRecord, stackscript_id: u64) -> Self {
+        let mut records = Records { next_id: 1000, ..Default::default() };
+        records.clients.insert(client.id.clone(), client);
+        records.stackscripts.insert(stackscript_id, super::data::demo_stackscript(stackscript_id));
+        Self {
+            records: Mutex::new(records),
+            application_name: application_name.to_owned(),
+            boot_time: Duration::from_secs(6),
+        }
+    }
+
+    /// Locks the records.
+    pub fn records(&self) -> MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Issues a personal access token with `scopes` (for the set-up commands and tests).
+    pub fn issue_personal_token(&self, scopes: OAuthScopes) -> String {
+        let token = random_token();
+        let record =
+            IssuedToken { scopes, expires: Instant::now() + TOKEN_LIFETIME, revoked: false, client_id: None };
+        self.records().tokens.insert(token.clone(), record);
+        token
+    }
+
+    /// The scopes of a live token, or why it is not live.
+    pub fn token_scopes(&self, token: &str) -> Option<OAuthScopes> {
+        let records = self.records();
+        let record = records.tokens.get(token)?;
+        (!record.revoked && Instant::now() < record.expires).then(|| record.scopes.clone())
+    }
+}
+
+/// 32 random bytes as 64 hex characters.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,129 @@
+//! Linode's wire conventions: the error body, paged lists and `X-Filter`.
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// A Linode-shaped error: status and `{"errors":[{"reason","field"}]}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    errors: Vec<(Option<String>, String)>,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// One reason, not tied to a field.
+    pub fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Self { status, errors: vec![(None, reason.into())], retry_after: None }
+    }
+
+    /// Field errors, all at once (400).
+    pub fn fields(errors: Vec<(String, String)>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            errors: errors.into_iter().map(|(f, r)| (Some(f), r)).collect(),
+            retry_after: None,
+        }
+    }
+
+    /// 401, as Linode answers a missing, expired or revoked token.
+    pub fn invalid_token() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Invalid Token")
+    }
+
+    /// 401, as Linode answers a token without the scope an endpoint needs.
+    pub fn scope() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Your OAuth token is not authorized to use this endpoint.")
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found")
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let errors: Vec<Value> = self
+            .errors
+            .into_iter()
+            .map(|(field, reason)| json!({"reason": reason, "field": field}))
+            .collect();
+        let mut response = (self.status, Json(json!({ "errors": errors }))).into_response();
+        if let Some(after) = self.retry_after {
+            response.headers_mut().insert("retry-after", after.into());
+        }
+        response
+    }
+}
+
+/// `?page=N&page_size=N` of a list request.
+#[derive(Debug, Default, Deserialize)]
+pub struct Paging {
+    page: Option<String>,
+    page_size: Option<String>,
+}
+
+/// Cuts `items` into the page asked for, in Linode's list shape.
+pub fn page(items: Vec<Value>, paging: &Paging) -> Result<Json<Value>, ApiError> {
+    let number =
+        |value: &Option<String>, default: usize, field: &str, range: std::ops::RangeInclusive<usize>| {
+            match value {
+                None => Ok(default),
+                Some(v) => v.parse::<usize>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                    ApiError::fields(vec![(field.into(), format!("Must be an integer in {range:?}"))])
+                }),
+            }
+        };
+    let size = number(&paging.page_size, 100, "page_size", 25..=500)?;
+    let page = number(&paging.page, 1, "page", 1..=usize::MAX)?;
+    let results = items.len();
+    let pages = results.div_ceil(size).max(1);
+    let data: Vec<Value> = items.into_iter().skip((page - 1) * size).take(size).collect();
+    Ok(Json(json!({"data": data, "page": page, "pages": pages, "results": results})))
+}
+
+/// Applies an `X-Filter` header: `{"field": value}` or `{"field": {"+contains": "text"}}`
+/// on the fields listed as filterable. Anything else is refused, as Linode does.
+pub fn filter(items: Vec<Value>, headers: &HeaderMap, filterable: &[&str]) -> Result<Vec<Value>, ApiError> {
+    let Some(raw) = headers.get("x-filter") else {
+        return Ok(items);
+    };
+    let bad = |reason: &str| ApiError::new(StatusCode::BAD_REQUEST, reason.to_owned());
+    let filter: Value = raw
+        .to_str()
+        .ok()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .ok_or_else(|| bad("X-Filter is not valid JSON"))?;
+    let conditions = filter.as_object().ok_or_else(|| bad("X-Filter must be an object"))?;
+    let mut items = items;
+    for (field, condition) in conditions {
+        if !filterable.contains(&field.as_str()) {
+            return Err(bad(&format!("Cannot filter on {field}")));
+        }
+        items.retain(|item| matches(item.get(field), condition));
+    }
+    Ok(items)
+}
+
+fn matches(value: Option<&Value>, condition: &Value) -> bool {
+    match condition {
+        Value::Object(ops) => ops.iter().all(|(op, operand)| match (op.as_str(), value, operand) {
+            ("+contains", Some(Value::String(v)), Value::String(needle)) => v.contains(needle.as_str()),
+            ("+neq", v, operand) => v != Some(operand),
+            _ => false,
+        }),
+        exact => value == Some(exact),
+    }
+}
