@@ -1,9 +1,11 @@
 //! The deploy itself, independent of HTTP: exchange the code for a token,
-//! check the grant, create the instance, and revoke the token on every path.
+//! check the grant, create the instance.
 //!
 //! The create call is made once and never retried (a retry after a timeout
-//! can bill a second server). The token is revoked whatever happened after
-//! it was issued; a failed revoke is logged as a warning, not a failed deploy.
+//! can bill a second server). On every failure after the token was issued,
+//! the token is revoked here; on success it is handed to the caller, who
+//! watches the server start and revokes it then ([`crate::watch`]). A failed
+//! revoke is logged as a warning, not a failed deploy.
 
 use secrecy::SecretString;
 
@@ -25,13 +27,15 @@ pub struct Deployer {
     pub group: String,
 }
 
-/// A created instance and the password it was given.
+/// A created instance, the password it was given, and the live token.
 #[derive(Debug)]
 pub struct Deployed {
     /// The instance as Linode returned it.
     pub instance: Instance,
-    /// Its root password, to show the visitor once.
-    pub root_pass: SecretString,
+    /// The generated root password, to show once; none when the visitor chose it.
+    pub generated_root_pass: Option<SecretString>,
+    /// The visitor's token, still live: the caller must see it revoked.
+    pub token: SecretString,
 }
 
 /// Why a deploy did not happen.
@@ -71,11 +75,15 @@ impl Deployer {
     pub async fn deploy(&self, choice: &Choice, code: &str) -> Result<Deployed, DeployError> {
         let outcome = match self.login.finish_oauth(code).await {
             Err(e) => Err(DeployError::TokenExchange(e)),
-            Ok(grant) => {
-                let outcome = self.create(choice, &grant).await;
-                self.revoke(&grant.access_token).await;
-                outcome
-            }
+            Ok(grant) => match self.create(choice, &grant).await {
+                Ok((instance, generated_root_pass)) => {
+                    Ok(Deployed { instance, generated_root_pass, token: grant.access_token })
+                }
+                Err(e) => {
+                    self.revoke(&grant.access_token).await;
+                    Err(e)
+                }
+            },
         };
         match &outcome {
             Ok(deployed) => tracing::info!(
@@ -84,9 +92,13 @@ impl Deployer {
                 label = %deployed.instance.label,
                 "deploy succeeded"
             ),
-            Err(e) => {
-                tracing::warn!(outcome = "failed", reason = e.reason(), error = %e, cause = ?std::error::Error::source(e).map(ToString::to_string), "deploy failed")
-            }
+            Err(e) => tracing::warn!(
+                outcome = "failed",
+                reason = e.reason(),
+                error = %e,
+                cause = ?std::error::Error::source(e).map(ToString::to_string),
+                "deploy failed"
+            ),
         }
         outcome
     }
@@ -95,30 +107,38 @@ impl Deployer {
         &self,
         choice: &Choice,
         grant: &crate::linode::TokenGrant,
-    ) -> Result<Deployed, DeployError> {
+    ) -> Result<(Instance, Option<SecretString>), DeployError> {
         if !grant.scopes.allows_creating_linodes() {
             return Err(DeployError::InsufficientScopes { granted: grant.scopes.to_string() });
         }
-        let root_pass = password::generate();
+        let (root_pass, generated) = match &choice.root_pass {
+            Some(own) => (SecretString::from(own.clone()), None),
+            None => {
+                let generated = password::generate();
+                (generated.clone(), Some(generated))
+            }
+        };
         let body = CreateInstance {
             type_id: choice.type_id.clone(),
             region: choice.region.clone(),
             image: choice.image.clone(),
             stackscript_id: self.stackscript_id,
             group: self.group.clone(),
-            root_pass: root_pass.clone(),
+            root_pass,
+            label: Some(choice.label.to_string()),
+            authorized_keys: choice.authorized_keys.clone(),
+            stackscript_data: choice.stackscript_data.clone(),
         };
         let instance =
             self.api.create_instance(&grant.access_token, &body).await.map_err(DeployError::Create)?;
-        Ok(Deployed { instance, root_pass })
+        Ok((instance, generated))
     }
 
-    async fn revoke(&self, token: &SecretString) {
+    /// Revokes a token, logging rather than failing when Linode refuses.
+    pub async fn revoke(&self, token: &SecretString) {
         match self.login.expire(token).await {
             Ok(()) => tracing::debug!("token revoked"),
-            Err(error) => {
-                tracing::warn!(%error, "could not revoke the token; it expires on its own")
-            }
+            Err(error) => tracing::warn!(%error, "could not revoke the token; it expires on its own"),
         }
     }
 }

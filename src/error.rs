@@ -36,7 +36,10 @@ pub enum AppError {
     StateMismatch,
     /// A second callback for a deploy that has already started.
     #[error("callback for a deploy already started")]
-    AlreadyUsed,
+    AlreadyUsed {
+        /// The deploy's id, when this session knows it.
+        deploy: Option<String>,
+    },
     /// The visitor granted less than `linodes:read_write`.
     #[error("granted scopes {granted:?} do not allow creating Linodes")]
     InsufficientScopes {
@@ -55,9 +58,6 @@ pub enum AppError {
     /// No such page.
     #[error("no such page")]
     NotFound,
-    /// A request body over the limit.
-    #[error("request body too large")]
-    TooLarge,
 }
 
 /// What the error page shows, attached to the response for rendering.
@@ -71,6 +71,8 @@ pub struct ErrorPage {
     pub reasons: Vec<String>,
     /// What the visitor can do next.
     pub next_step: Option<String>,
+    /// A link to follow, as (address, text).
+    pub link: Option<(String, String)>,
 }
 
 impl AppError {
@@ -82,9 +84,8 @@ impl AppError {
             Self::LoginDenied | Self::MissingCode | Self::NoPendingDeploy | Self::StateMismatch => {
                 StatusCode::BAD_REQUEST
             }
-            Self::AlreadyUsed => StatusCode::CONFLICT,
+            Self::AlreadyUsed { .. } => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
         }
     }
@@ -119,12 +120,15 @@ impl AppError {
                 next_step: start_again,
                 ..Default::default()
             },
-            Self::AlreadyUsed => ErrorPage {
+            Self::AlreadyUsed { deploy } => ErrorPage {
                 title: "Deploy already started",
                 message: "This deploy has already been sent to Linode, so it was not sent again. \
-                          Your server is in Cloud Manager."
+                          Passwords are shown only once, so they are not shown here."
                     .into(),
                 next_step: Some("To deploy another server, start again from the first page.".into()),
+                link: deploy
+                    .as_ref()
+                    .map(|id| (format!("/deploys/{id}"), "See the server's progress".to_owned())),
                 ..Default::default()
             },
             Self::InsufficientScopes { .. } => ErrorPage {
@@ -140,18 +144,13 @@ impl AppError {
                 message: "Linode did not accept the sign-in, so nothing was created.".into(),
                 reasons: reasons(e),
                 next_step: Some(retry_hint(e).unwrap_or_else(|| "Start again from the first page.".into())),
+                link: None,
             },
             Self::CreateFailed(e) => create_failed_page(e),
             Self::Session(_) => ErrorPage {
                 title: "Service unavailable",
                 message: "Your visit could not be stored just now, so nothing was created.".into(),
                 next_step: Some("Try again in a minute.".into()),
-                ..Default::default()
-            },
-            Self::TooLarge => ErrorPage {
-                title: "Too much data",
-                message: "The form sent more data than it can have, so nothing was started.".into(),
-                next_step: start_again,
                 ..Default::default()
             },
             Self::NotFound => ErrorPage {
@@ -190,6 +189,7 @@ fn create_failed_page(e: &LinodeError) -> ErrorPage {
         message: message.into(),
         reasons: reasons(e),
         next_step: Some(next_step),
+        link: None,
     }
 }
 

@@ -91,5 +91,6 @@ fn fallback_page(status: StatusCode) -> ErrorPage {
         message: message.to_owned(),
         reasons: Vec::new(),
         next_step: Some("Start again from the first page.".to_owned()),
+        link: None,
     }
 }

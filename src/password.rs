@@ -40,6 +40,27 @@ pub fn generate_with_length(length: usize) -> SecretString {
     }
 }
 
+/// What a password the visitor chooses must meet, in words.
+pub const VISITOR_RULES: &str =
+    "Use 12 to 128 characters with at least three of: lowercase, uppercase, digits, symbols.";
+
+/// Checks a root password the visitor chose. Stricter than Linode's bare
+/// 7..128 so that Linode's strength check does not refuse it after login.
+pub fn check_visitor_password(password: &str) -> Result<(), &'static str> {
+    let length = password.chars().count();
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .into_iter()
+    .filter(|present| *present)
+    .count();
+    let printable = password.chars().all(|c| !c.is_control());
+    if (12..=128).contains(&length) && classes >= 3 && printable { Ok(()) } else { Err(VISITOR_RULES) }
+}
+
 /// Whether `s` has a lowercase letter, an uppercase letter, a digit and punctuation.
 pub fn has_every_class(s: &str) -> bool {
     s.chars().any(|c| c.is_ascii_lowercase())
@@ -82,6 +103,14 @@ mod tests {
             }
         }
         assert!(ALPHABET.iter().all(|b| seen[*b as usize]));
+    }
+
+    #[test]
+    fn a_visitor_password_needs_length_and_three_classes() {
+        assert!(check_visitor_password("Correct-horse-9").is_ok());
+        assert!(check_visitor_password("short-A1").is_err());
+        assert!(check_visitor_password("alllowercaseletters").is_err());
+        assert!(check_visitor_password(&"Aa1!".repeat(33)).is_err());
     }
 
     proptest! {

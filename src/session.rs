@@ -14,10 +14,13 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::choice::Choice;
+use crate::choice::{Choice, FormValues};
 
 const PENDING_KEY: &str = "pending_deploy";
 const USED_STATE_KEY: &str = "used_state";
+const DEPLOYS_KEY: &str = "deploys";
+/// At most this many deploy ids are remembered per session.
+const MAX_DEPLOYS: usize = 20;
 
 /// How long a session lives without activity.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -27,14 +30,16 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 pub struct PendingDeploy {
     /// What to deploy.
     pub choice: Choice,
+    /// The form as the visitor filled it, to show again if Linode refuses a value.
+    pub form: FormValues,
     /// The OAuth state sent to the login server, 128+ random bits.
     pub state: String,
 }
 
 impl PendingDeploy {
     /// A pending deploy with a fresh random state.
-    pub fn new(choice: Choice) -> Self {
-        Self { choice, state: new_state() }
+    pub fn new(choice: Choice, form: FormValues) -> Self {
+        Self { choice, form, state: new_state() }
     }
 
     /// Whether `state` is this deploy's, compared in constant time.
@@ -50,10 +55,7 @@ pub fn same_state(expected: &str, given: &str) -> bool {
 
 /// 256 random bits from the OS, as 64 hex characters.
 fn new_state() -> String {
-    use rand::TryRngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::random::hex(32)
 }
 
 /// Stores the pending deploy, replacing any earlier one.
@@ -82,6 +84,28 @@ pub async fn consume_pending(
 ) -> Result<(), tower_sessions::session::Error> {
     clear_pending(session).await?;
     session.insert(USED_STATE_KEY, &pending.state).await
+}
+
+/// Remembers that this session started deploy `id`, so it may watch it.
+pub async fn remember_deploy(session: &Session, id: &str) -> Result<(), tower_sessions::session::Error> {
+    let mut deploys: Vec<String> = session.get(DEPLOYS_KEY).await?.unwrap_or_default();
+    deploys.push(id.to_owned());
+    if deploys.len() > MAX_DEPLOYS {
+        deploys.remove(0);
+    }
+    session.insert(DEPLOYS_KEY, deploys).await
+}
+
+/// Whether this session started deploy `id`.
+pub async fn owns_deploy(session: &Session, id: &str) -> Result<bool, tower_sessions::session::Error> {
+    let deploys: Vec<String> = session.get(DEPLOYS_KEY).await?.unwrap_or_default();
+    Ok(deploys.iter().any(|d| same_state(d, id)))
+}
+
+/// The deploy this session started last, if any.
+pub async fn last_deploy(session: &Session) -> Result<Option<String>, tower_sessions::session::Error> {
+    let deploys: Vec<String> = session.get(DEPLOYS_KEY).await?.unwrap_or_default();
+    Ok(deploys.last().cloned())
 }
 
 /// Whether `state` is that of a deploy this session already started.
@@ -115,14 +139,23 @@ impl UsedStates {
 mod tests {
     use super::*;
 
-    fn choice() -> Choice {
-        Choice { type_id: "t".into(), region: "r".into(), image: "i".into() }
+    fn pending() -> PendingDeploy {
+        let choice = Choice {
+            type_id: "t".into(),
+            region: "r".into(),
+            image: "i".into(),
+            label: crate::label::Label::parse("web").unwrap(),
+            authorized_keys: vec![],
+            root_pass: None,
+            stackscript_data: Default::default(),
+            generated: vec![],
+        };
+        PendingDeploy::new(choice, FormValues::default())
     }
 
     #[test]
     fn a_state_has_256_bits_and_is_fresh_each_time() {
-        let a = PendingDeploy::new(choice());
-        let b = PendingDeploy::new(choice());
+        let (a, b) = (pending(), pending());
         assert_eq!(a.state.len(), 64);
         assert!(a.state.chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a.state, b.state);
@@ -130,7 +163,7 @@ mod tests {
 
     #[test]
     fn only_the_exact_state_matches() {
-        let pending = PendingDeploy::new(choice());
+        let pending = pending();
         assert!(pending.state_matches(&pending.state.clone()));
         assert!(!pending.state_matches(""));
         assert!(!pending.state_matches(&pending.state[..63]));

@@ -152,9 +152,9 @@ impl Settings {
         };
         if sandbox {
             // The sandbox registers its own OAuth client and needs no real secrets.
-            raw.client_id = Some(format!("sandbox-{}", &random_hex(8)));
-            raw.client_secret = Some(random_hex(32).into());
-            raw.secret_key = Some(random_hex(32).into());
+            raw.client_id = Some(format!("sandbox-{}", &crate::random::hex(8)));
+            raw.client_secret = Some(crate::random::hex(32).into());
+            raw.secret_key = Some(crate::random::hex(32).into());
         }
         let secret_key = required_secret(raw.secret_key, "APP_SECRET_KEY", SECRET_KEY_WHAT)?;
         if secret_key.expose_secret().len() < 32 {
@@ -217,13 +217,6 @@ impl Settings {
 const CLIENT_ID_WHAT: &str = "the id of your OAuth client (Cloud Manager > My Profile > OAuth Apps)";
 const SECRET_KEY_WHAT: &str =
     "a random key of at least 32 bytes that signs session cookies (try: openssl rand -hex 32)";
-
-fn random_hex(bytes: usize) -> String {
-    use rand::TryRngCore;
-    let mut buffer = vec![0u8; bytes];
-    rand::rngs::OsRng.try_fill_bytes(&mut buffer).expect("the OS random source works");
-    buffer.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn invalid(var: &'static str, why: &str) -> SettingsError {
     SettingsError::Invalid { var, why: why.to_owned() }

@@ -27,6 +27,7 @@ use crate::session_store::MemoryStore;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::templates::Chrome;
+use crate::watch::Watches;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "iol_session";
@@ -90,9 +91,25 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let watches = Arc::clone(&self.state.watches);
+        let stopping = Arc::clone(&watches);
+        // On the signal, watches end first (revoking their tokens and closing
+        // their live pages), so that the connections can drain.
+        let shutdown = async move {
+            shutdown.await;
+            stopping.shutdown().await;
+        };
+        let served =
+            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await;
+        watches.shutdown().await;
+        served
+    }
+
+    /// The shared state (for tests and set-up).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 }
 
@@ -132,11 +149,12 @@ fn build_state(settings: Settings) -> AppState {
     AppState {
         catalog: Catalog::new(api.clone(), settings.stackscript_id, settings.catalog_ttl),
         deployer: Arc::new(Deployer {
-            api,
+            api: api.clone(),
             login: login.clone(),
             stackscript_id: settings.stackscript_id,
             group: settings.application_name.clone(),
         }),
+        watches: Watches::new(api.clone(), login.clone()),
         login,
         scopes: OAuthScopes::deploy(),
         used_states: Arc::new(UsedStates::default()),

@@ -8,6 +8,7 @@ use crate::linode::{LoginClient, OAuthScopes};
 use crate::session::UsedStates;
 use crate::settings::Settings;
 use crate::templates::Chrome;
+use crate::watch::Watches;
 
 /// Shared, cheaply cloned application state.
 #[derive(Clone)]
@@ -26,4 +27,6 @@ pub struct AppState {
     pub scopes: OAuthScopes,
     /// OAuth states already used by a callback.
     pub used_states: Arc<UsedStates>,
+    /// Deploys being watched as their servers start.
+    pub watches: Arc<Watches>,
 }

@@ -1,7 +1,7 @@
 //! The pages, as askama templates compiled into the binary.
 //!
 //! askama escapes every `{{ }}` for HTML, so Linode's strings, the visitor's
-//! input and the password are all safe to show. Responses go through
+//! input and the passwords are all safe to show. Responses go through
 //! askama_web's `IntoResponse`.
 
 use askama::Template;
@@ -18,7 +18,7 @@ pub struct Chrome {
     pub sandbox: bool,
 }
 
-/// One `<option>`.
+/// One `<option>`, radio button or checkbox.
 #[derive(Debug, Clone)]
 pub struct SelectOption {
     /// The value posted.
@@ -39,14 +39,47 @@ pub struct Select {
     /// The options.
     pub options: Vec<SelectOption>,
     /// A message next to the field, after a failed post.
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
-/// A message listed at the top of the form.
+/// A text, password or textarea input of the instance options.
 #[derive(Debug, Clone)]
-pub struct FormMessage {
-    /// The text.
-    pub message: &'static str,
+pub struct TextInput {
+    /// Field name and element id.
+    pub name: &'static str,
+    /// The label's text.
+    pub label: &'static str,
+    /// What was entered.
+    pub value: String,
+    /// A hint under the field.
+    pub hint: &'static str,
+    /// A message next to the field.
+    pub error: Option<String>,
+}
+
+/// One StackScript field on the form.
+#[derive(Debug, Clone)]
+pub struct UdfInput {
+    /// The UDF's name (the value of a `generate` checkbox).
+    pub field_name: String,
+    /// The input's name and id (`udf_<name>`).
+    pub name: String,
+    /// The label's text.
+    pub label: String,
+    /// The example, as a hint.
+    pub hint: Option<String>,
+    /// Whether a value must be given.
+    pub required: bool,
+    /// `text`, `secret`, `radio`, `select` or `checkbox`.
+    pub kind: &'static str,
+    /// The current value of a text or secret field.
+    pub value: String,
+    /// The choices of a radio, select or checkbox field.
+    pub options: Vec<SelectOption>,
+    /// Whether the app should generate the secret.
+    pub generate: bool,
+    /// A message next to the field.
+    pub error: Option<String>,
 }
 
 /// `GET /` and a re-shown `POST /`.
@@ -55,10 +88,31 @@ pub struct FormMessage {
 pub struct ConfigurePage {
     /// Page chrome.
     pub chrome: Chrome,
+    /// The StackScript's name.
+    pub stackscript_label: String,
     /// Plan, region and distribution.
     pub selects: Vec<Select>,
-    /// Messages after a failed post.
-    pub errors: Vec<FormMessage>,
+    /// Label, SSH keys and root password.
+    pub options: Vec<TextInput>,
+    /// Whether the optional section starts open (a value or an error in it).
+    pub options_open: bool,
+    /// The StackScript's fields.
+    pub udfs: Vec<UdfInput>,
+    /// Messages about the form as a whole.
+    pub errors: Vec<String>,
+    /// Things the visitor should know (ignored link values).
+    pub notices: Vec<String>,
+}
+
+/// A secret shown once on the success page.
+#[derive(Debug, Clone)]
+pub struct ShownSecret {
+    /// Element id.
+    pub id: String,
+    /// What it is.
+    pub label: String,
+    /// The value.
+    pub value: String,
 }
 
 /// The deploy went through.
@@ -73,8 +127,36 @@ pub struct SuccessPage {
     pub group: String,
     /// Its first public IPv4 address.
     pub ip: Option<String>,
-    /// The root password, shown this once.
-    pub password: String,
+    /// The generated root password, or none when the visitor chose their own.
+    pub password: Option<String>,
+    /// Generated StackScript secrets.
+    pub secrets: Vec<ShownSecret>,
+    /// The status as created.
+    pub status: String,
+    /// Where the progress is watched.
+    pub progress_url: String,
+}
+
+/// The progress of a deploy, on its own page (no secrets).
+#[derive(Template, WebTemplate)]
+#[template(path = "progress.html")]
+pub struct ProgressPage {
+    /// Page chrome.
+    pub chrome: Chrome,
+    /// The Linode's label.
+    pub label: String,
+    /// Its first public IPv4 address.
+    pub ip: Option<String>,
+    /// Its status.
+    pub status: String,
+    /// Seconds since it was created.
+    pub elapsed_secs: u64,
+    /// Whether the app still holds access and watches.
+    pub watching: bool,
+    /// What became of the access, once it is given up.
+    pub access_note: Option<String>,
+    /// This page's own address (it refreshes itself while watching).
+    pub progress_url: String,
 }
 
 /// Something went wrong.

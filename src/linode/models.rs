@@ -138,6 +138,15 @@ pub struct CreateInstance {
     /// The root password; sent once, never stored.
     #[serde(serialize_with = "expose")]
     pub root_pass: secrecy::SecretString,
+    /// The label; Linode makes one up when none is sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// SSH public keys for root.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorized_keys: Vec<String>,
+    /// Values for the StackScript's fields, by UDF name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub stackscript_data: std::collections::BTreeMap<String, String>,
 }
 
 fn expose<S: serde::Serializer>(secret: &secrecy::SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -190,7 +199,7 @@ mod tests {
     }
 
     #[test]
-    fn create_sends_exactly_the_six_fields_with_the_password_in_clear() {
+    fn without_options_create_sends_exactly_the_original_six_fields() {
         let body = CreateInstance {
             type_id: "g6-nanode-1".into(),
             region: "us-east".into(),
@@ -198,6 +207,9 @@ mod tests {
             stackscript_id: 7,
             group: "app".into(),
             root_pass: "pw".into(),
+            label: None,
+            authorized_keys: Vec::new(),
+            stackscript_data: Default::default(),
         };
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(

@@ -1,4 +1,4 @@
-//! `GET /static/{file}`: the app's own stylesheet, compiled into the binary
+//! `GET /static/{file}`: the app's own stylesheet and script, compiled into the binary
 //! so the container needs no files beside it.
 
 use axum::extract::Path;
@@ -8,8 +8,10 @@ use axum::response::{IntoResponse, Response};
 use crate::error::AppError;
 
 /// Every static file: name, content type, body.
-const FILES: &[(&str, &str, &str)] =
-    &[("style.css", "text/css; charset=utf-8", include_str!("../../static/style.css"))];
+const FILES: &[(&str, &str, &str)] = &[
+    ("style.css", "text/css; charset=utf-8", include_str!("../../static/style.css")),
+    ("app.js", "text/javascript; charset=utf-8", include_str!("../../static/app.js")),
+];
 
 /// Serves one embedded file.
 pub async fn serve(Path(file): Path<String>) -> Response {

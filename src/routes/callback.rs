@@ -4,18 +4,24 @@
 //! login server, a missing code, no pending deploy, a state that is not the
 //! session's. Only then is the state claimed (once, process-wide) and the
 //! pending deploy taken out of the session, so a replayed or concurrent
-//! callback creates nothing.
+//! callback creates nothing. A created server is handed to the watcher with
+//! the token; the page shows the credentials once.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::choice::FieldError;
+use crate::deploy::{DeployError, Deployed};
 use crate::error::AppError;
-use crate::session;
+use crate::linode::LinodeError;
+use crate::session::{self, PendingDeploy};
 use crate::state::AppState;
-use crate::templates::SuccessPage;
+use crate::templates::{ShownSecret, SuccessPage};
+use crate::udf;
 
 /// What the login server puts on the callback URL.
 #[derive(Debug, Default, Deserialize)]
@@ -31,7 +37,7 @@ pub async fn callback(
     State(state): State<AppState>,
     session: Session,
     query: Result<Query<CallbackQuery>, QueryRejection>,
-) -> Result<SuccessPage, AppError> {
+) -> Result<Response, AppError> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let returned_state = query.state.as_deref().unwrap_or("");
     let pending = session::pending(&session).await?;
@@ -49,7 +55,7 @@ pub async fn callback(
     let pending = match pending {
         Some(pending) => pending,
         None if session::was_used(&session, returned_state).await? => {
-            return Err(AppError::AlreadyUsed);
+            return Err(AppError::AlreadyUsed { deploy: session::last_deploy(&session).await? });
         }
         None => return Err(AppError::NoPendingDeploy),
     };
@@ -57,16 +63,91 @@ pub async fn callback(
         return Err(AppError::StateMismatch);
     }
     if !state.used_states.claim(&pending.state) {
-        return Err(AppError::AlreadyUsed);
+        return Err(AppError::AlreadyUsed { deploy: None });
     }
     session::consume_pending(&session, &pending).await?;
 
-    let deployed = state.deployer.deploy(&pending.choice, code).await?;
+    match state.deployer.deploy(&pending.choice, code).await {
+        Ok(deployed) => success(&state, &session, &pending, deployed).await,
+        Err(error) => refused_fields(&state, &pending, error).await,
+    }
+}
+
+async fn success(
+    state: &AppState,
+    session: &Session,
+    pending: &PendingDeploy,
+    deployed: Deployed,
+) -> Result<Response, AppError> {
+    let Deployed { instance, generated_root_pass, token } = deployed;
+    let id = state.watches.start(&instance, token).await;
+    session::remember_deploy(session, &id).await?;
+    let secrets = pending
+        .choice
+        .generated
+        .iter()
+        .enumerate()
+        .map(|(i, (label, value))| ShownSecret {
+            id: format!("secret-{i}"),
+            label: label.clone(),
+            value: value.clone(),
+        })
+        .collect();
     Ok(SuccessPage {
         chrome: state.chrome.clone(),
-        label: deployed.instance.label,
-        group: deployed.instance.group,
-        ip: deployed.instance.ipv4.into_iter().next(),
-        password: deployed.root_pass.expose_secret().to_owned(),
-    })
+        label: instance.label,
+        group: instance.group,
+        ip: instance.ipv4.into_iter().next(),
+        password: generated_root_pass.map(|p| p.expose_secret().to_owned()),
+        secrets,
+        status: instance.status,
+        progress_url: format!("/deploys/{id}"),
+    }
+    .into_response())
+}
+
+/// A create refused for values of the form shows the form again, filled in,
+/// with Linode's reasons next to the fields; any other failure is an error page.
+async fn refused_fields(
+    state: &AppState,
+    pending: &PendingDeploy,
+    error: DeployError,
+) -> Result<Response, AppError> {
+    let DeployError::Create(LinodeError::Status { status, reasons, .. }) = &error else {
+        return Err(error.into());
+    };
+    if status.as_u16() != 400 || reasons.is_empty() {
+        return Err(error.into());
+    }
+    let Ok(catalog) = state.catalog.get().await else {
+        return Err(error.into());
+    };
+    let udfs = udf::fields(&catalog.stackscript.user_defined_fields);
+    let mapped: Option<Vec<FieldError>> = reasons
+        .iter()
+        .map(|r| form_field(r.field.as_deref()?, &udfs).map(|f| FieldError::new(f, r.reason.clone())))
+        .collect();
+    let Some(mut errors) = mapped else {
+        return Err(error.into());
+    };
+    errors.push(FieldError::new(
+        "",
+        "Linode refused the values marked below, so nothing was created. Correct them and deploy again; \
+         Linode will ask you to authorize once more.",
+    ));
+    Ok(super::configure::invalid(state, &catalog, &pending.form, &errors))
+}
+
+/// The form input a Linode error field names, if any.
+fn form_field(field: &str, udfs: &[udf::FormField]) -> Option<String> {
+    let known = match field {
+        "type" | "region" | "label" | "root_pass" => field,
+        "image" => "distribution",
+        "authorized_keys" => "ssh_keys",
+        other => {
+            let name = other.strip_prefix("stackscript_data.").unwrap_or(other);
+            return udfs.iter().find(|f| f.name == name).map(udf::FormField::input_name);
+        }
+    };
+    Some(known.to_owned())
 }

@@ -1,24 +1,30 @@
-//! `GET /` shows the form; `POST /` checks it and sends the visitor to
-//! Linode's login with a fresh OAuth state kept in the session.
+//! `GET /` shows the form (preselected by a deep link); `POST /` checks it
+//! and sends the visitor to Linode's login with a fresh OAuth state kept in
+//! the server-side session.
 
-use axum::Form;
-use axum::extract::State;
-use axum::extract::rejection::FormRejection;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use crate::catalog::CatalogData;
-use crate::choice::{Choice, ChoiceForm, FieldError};
+use crate::choice::{Choice, FieldError, FormValues};
 use crate::error::AppError;
+use crate::form_view::configure_page;
 use crate::session::{PendingDeploy, store_pending};
 use crate::state::AppState;
-use crate::templates::{ConfigurePage, FormMessage, Select, SelectOption};
+use crate::udf;
 
-/// `GET /`: the form. Sets no cookie.
-pub async fn show(State(state): State<AppState>) -> Result<ConfigurePage, AppError> {
+/// `GET /`: the form. Values in the query (`type`, `region`, `image` and
+/// StackScript fields that are not secret) preselect it; values the form
+/// does not offer are ignored with a notice. Sets no cookie.
+pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, AppError> {
     let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
-    Ok(page(&state, &catalog, &ChoiceForm::default(), &[]))
+    let pairs =
+        query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let (values, notices) = deep_link(pairs, &catalog);
+    Ok(configure_page(&state.chrome, &catalog, &values, &[], notices).into_response())
 }
 
 /// `POST /`: a valid choice goes into the session and the visitor to Linode's login.
@@ -26,28 +32,26 @@ pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     session: Session,
-    form: Result<Form<ChoiceForm>, FormRejection>,
+    body: Bytes,
 ) -> Result<Response, AppError> {
     if !is_same_origin(&headers, &state.settings.public_url) {
         return Err(AppError::CrossSite);
     }
     let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
-    let form = match form {
-        Ok(Form(form)) => form,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Err(AppError::TooLarge);
-        }
-        Err(_) => {
-            let message =
-                FieldError { field: "", message: "The form could not be read. Please choose again." };
-            return Ok(invalid(&state, &catalog, &ChoiceForm::default(), &[message]));
-        }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+    let pairs = is_form.then(|| serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).ok()).flatten();
+    let Some(pairs) = pairs else {
+        let unreadable = FieldError::new("", "The form could not be read. Please choose again.");
+        return Ok(invalid(&state, &catalog, &FormValues::default(), &[unreadable]));
     };
-    let choice = match Choice::parse(&form, &catalog) {
+    let form = FormValues::from_pairs(pairs);
+    let choice = match Choice::parse(&form, &catalog, &state.settings.application_name) {
         Ok(choice) => choice,
         Err(errors) => return Ok(invalid(&state, &catalog, &form, &errors)),
     };
-    let pending = PendingDeploy::new(choice);
+    let pending = PendingDeploy::new(choice, form);
     // A new id for the session that now holds a login in progress (no fixation).
     session.cycle_id().await?;
     store_pending(&session, &pending).await?;
@@ -71,59 +75,56 @@ fn is_same_origin(headers: &HeaderMap, public_url: &url::Url) -> bool {
     }
 }
 
-fn invalid(state: &AppState, catalog: &CatalogData, form: &ChoiceForm, errors: &[FieldError]) -> Response {
-    (StatusCode::BAD_REQUEST, page(state, catalog, form, errors)).into_response()
+/// The form again, with status 400 and the visitor's values. The page may
+/// hold passwords the visitor typed, so it is never cached.
+pub fn invalid(
+    state: &AppState,
+    catalog: &CatalogData,
+    form: &FormValues,
+    errors: &[FieldError],
+) -> Response {
+    let page = configure_page(&state.chrome, catalog, form, errors, Vec::new());
+    (StatusCode::BAD_REQUEST, [(header::CACHE_CONTROL, "no-store")], page).into_response()
 }
 
-fn page(state: &AppState, catalog: &CatalogData, form: &ChoiceForm, errors: &[FieldError]) -> ConfigurePage {
-    let error_for = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message);
-    let options = |items: Vec<(String, String)>, chosen: &Option<String>| {
-        items
-            .into_iter()
-            .map(|(value, label)| SelectOption {
-                selected: chosen.as_deref() == Some(value.as_str()),
-                value,
-                label,
-            })
-            .collect()
-    };
-    let types = catalog.types.iter().map(|t| (t.id.clone(), t.label.clone())).collect();
-    let regions = catalog
-        .regions
-        .iter()
-        .map(|r| {
-            let label = match &r.label {
-                Some(label) => format!("{label} ({})", r.id),
-                None => r.id.clone(),
+/// Keeps the deep link's values the form offers and names the others.
+fn deep_link(pairs: Vec<(String, String)>, catalog: &CatalogData) -> (FormValues, Vec<String>) {
+    let fields = udf::fields(&catalog.stackscript.user_defined_fields);
+    let mut kept = Vec::new();
+    let mut ignored = Vec::new();
+    for (key, value) in pairs {
+        let ok = match key.as_str() {
+            "type" => catalog.type_by_id(&value).is_some(),
+            "region" => catalog.region_by_id(&value).is_some(),
+            "image" | "distribution" => catalog.offers_image(&value),
+            name => fields
+                .iter()
+                .find(|f| f.name == name)
+                .is_some_and(|f| !f.is_secret() && value.split(',').all(|v| f.check(v).is_ok())),
+        };
+        if ok {
+            let key = match key.as_str() {
+                "type" | "region" | "image" | "distribution" => key,
+                name => format!("{}{name}", udf::INPUT_PREFIX),
             };
-            (r.id.clone(), label)
-        })
-        .collect();
-    let images = catalog.stackscript.images.iter().map(|i| (i.clone(), i.clone())).collect();
-    ConfigurePage {
-        chrome: state.chrome.clone(),
-        selects: vec![
-            Select {
-                name: "type",
-                label: "Plan",
-                options: options(types, &form.type_id),
-                error: error_for("type"),
-            },
-            Select {
-                name: "region",
-                label: "Region",
-                options: options(regions, &form.region),
-                error: error_for("region"),
-            },
-            Select {
-                name: "distribution",
-                label: "Distribution",
-                options: options(images, &form.distribution),
-                error: error_for("distribution"),
-            },
-        ],
-        errors: errors.iter().map(|e| FormMessage { message: e.message }).collect(),
+            if key.starts_with(udf::INPUT_PREFIX) {
+                kept.extend(value.split(',').map(|v| (key.clone(), v.to_owned())));
+            } else {
+                kept.push((key, value));
+            }
+        } else {
+            ignored.push(key);
+        }
     }
+    let notices = if ignored.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "The link named values this form does not offer, so they were ignored: {}.",
+            ignored.join(", ")
+        )]
+    };
+    (FormValues::from_pairs(kept), notices)
 }
 
 #[cfg(test)]

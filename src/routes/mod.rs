@@ -4,6 +4,7 @@ mod assets;
 mod callback;
 mod configure;
 mod health;
+mod progress;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -13,6 +14,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::error::AppError;
 use crate::state::AppState;
 
+fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+}
+
 /// Every route of the app, without the cross-cutting layers.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -20,11 +25,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/auth_callback",
             // The callback's pages show a root password or carry a code: never cache them.
-            get(callback::callback).layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("no-store"),
-            )),
+            get(callback::callback).layer(no_store()),
         )
+        .route("/deploys/{id}", get(progress::page).layer(no_store()))
+        .route("/deploys/{id}/status", get(progress::status).layer(no_store()))
+        .route("/deploys/{id}/events", get(progress::events).layer(no_store()))
         .route("/healthz", get(health::healthz))
         .route("/static/{file}", get(assets::serve))
         .fallback(|| async { AppError::NotFound })

@@ -5,7 +5,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rand::TryRngCore;
 use serde_json::Value;
 
 use crate::linode::OAuthScopes;
@@ -201,7 +200,5 @@ impl SandboxState {
 
 /// 32 random bytes as 64 hex characters.
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::random::hex(32)
 }

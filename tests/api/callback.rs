@@ -39,16 +39,19 @@ async fn a_good_callback_creates_the_instance_revokes_the_token_and_shows_the_cr
     assert_eq!(creates[0].headers["content-type"], "application/json");
     let body: serde_json::Value = serde_json::from_slice(&creates[0].body).unwrap();
     let password = body["root_pass"].as_str().unwrap().to_owned();
+    let label = body["label"].as_str().unwrap().to_owned();
+    assert!(label.starts_with("my-application-name-us-east-"), "{label}");
     assert_eq!(
         body,
         json!({"type": "g6-nanode-1", "region": "us-east", "image": "linode/debian12",
-               "stackscript_id": STACKSCRIPT_ID, "group": "my-application-name", "root_pass": password})
+               "stackscript_id": STACKSCRIPT_ID, "group": "my-application-name", "root_pass": password,
+               "label": label})
     );
     assert!((7..=128).contains(&password.len()));
     assert_eq!(text_of(&page, "#root-password"), Some(password));
 
-    let revokes = app.requests_to("POST", "/oauth/revoke").await;
-    assert_eq!(revokes.len(), 1);
+    let revokes = app.revokes(1).await;
+    assert_eq!(revokes.len(), 1, "revoked once the server runs");
     assert_eq!(
         form_fields(&revokes[0]),
         [
@@ -210,7 +213,7 @@ async fn concurrent_callbacks_for_one_session_create_one_instance() {
 }
 
 #[tokio::test]
-async fn a_refused_create_shows_linodes_reasons_with_its_status_and_revokes() {
+async fn a_create_refused_for_a_field_shows_the_form_again_with_linodes_reason_next_to_it() {
     let app = spawn_app().await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(
@@ -229,9 +232,33 @@ async fn a_refused_create_shows_linodes_reasons_with_its_status_and_revokes() {
     let body = response.text().await.unwrap();
     assert!(!body.contains("<plan>"), "Linode's words are escaped");
     let page = html(&body);
+    assert_eq!(text_of(&page, "#region-error").as_deref(), Some("Region is not available for this <plan>"));
+    let kept = scraper::Selector::parse("select[name=type] option[selected]").unwrap();
+    assert_eq!(page.select(&kept).next().unwrap().value().attr("value"), Some("g6-nanode-1"));
+    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_create_refused_without_a_field_shows_linodes_reasons_with_its_status_and_revokes() {
+    let app = spawn_app().await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(
+        &app.linode,
+        ResponseTemplate::new(400).set_body_json(json!({"errors": [
+            {"reason": "Your account is not allowed to <create> here", "field": null}
+        ]})),
+    )
+    .await;
+    mount_revoke(&app.linode, 200).await;
+    let state = app.start_deploy().await;
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 400);
+    let page = html(&response.text().await.unwrap());
     assert_eq!(
         text_of(&page, ".reasons li").as_deref(),
-        Some("region: Region is not available for this <plan>")
+        Some("Your account is not allowed to <create> here")
     );
     assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
 }
@@ -312,13 +339,14 @@ async fn a_failed_revoke_still_shows_the_success_page() {
     let app = spawn_app().await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(&app.linode, created_instance()).await;
+    mount_instance_status(&app.linode, "running").await;
     mount_revoke(&app.linode, 403).await;
     let state = app.start_deploy().await;
 
     let response = app.callback(&[("code", CODE), ("state", &state)]).await;
 
     assert_eq!(response.status(), 200);
-    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 1);
+    assert_eq!(app.revokes(1).await.len(), 1);
 }
 
 #[tokio::test]

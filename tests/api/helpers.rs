@@ -192,12 +192,17 @@ pub async fn mount_create(linode: &MockServer, response: ResponseTemplate) {
 
 /// A created instance as Linode returns it.
 pub fn created_instance() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
+    ResponseTemplate::new(200).set_body_json(instance_json())
+}
+
+/// The instance's JSON.
+pub fn instance_json() -> Value {
+    json!({
         "id": 4242, "label": "linode4242", "group": "my-application-name", "tags": [],
         "status": "provisioning", "ipv4": ["192.0.2.17"], "ipv6": "2001:db8::1/128",
         "region": "us-east", "type": "g6-nanode-1", "image": "linode/debian12",
         "created": "2026-11-23T10:00:00", "hypervisor": "kvm"
-    }))
+    })
 }
 
 /// The revoke endpoint, answering `status`.
@@ -209,10 +214,23 @@ pub async fn mount_revoke(linode: &MockServer, status: u16) {
         .await;
 }
 
-/// A happy login server and API: grant, create, revoke.
+/// The instance read answering `status` for the test token.
+pub async fn mount_instance_status(linode: &MockServer, status: &str) {
+    let mut body = instance_json();
+    body["status"] = json!(status);
+    Mock::given(method("GET"))
+        .and(path("/v4/linode/instances/4242"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(linode)
+        .await;
+}
+
+/// A happy login server and API: grant, create, a running instance, revoke.
 pub async fn mount_happy_deploy(linode: &MockServer, code: &str) {
     mount_token(linode, code, grant("linodes:read_write")).await;
     mount_create(linode, created_instance()).await;
+    mount_instance_status(linode, "running").await;
     mount_revoke(linode, 200).await;
 }
 
@@ -240,6 +258,18 @@ impl TestApp {
     /// The login server's redirect back to us.
     pub async fn callback(&self, query: &[(&str, &str)]) -> reqwest::Response {
         self.browser.get(format!("{}/auth_callback", self.address)).query(query).send().await.unwrap()
+    }
+
+    /// Waits (up to 10 s) until the token was revoked `count` times; returns those requests.
+    pub async fn revokes(&self, count: usize) -> Vec<Request> {
+        for _ in 0..100 {
+            let revokes = self.requests_to("POST", "/oauth/revoke").await;
+            if revokes.len() >= count {
+                return revokes;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.requests_to("POST", "/oauth/revoke").await
     }
 
     /// Every request the fake Linode received.

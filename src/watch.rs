@@ -1,0 +1,276 @@
+//! Watching a new server start: the only time the app holds a visitor's
+//! token after the deploy request has been answered.
+//!
+//! The token never leaves the server. One task per deploy polls the instance
+//! until it runs, and revokes the token the moment it runs, the 10-minute
+//! bound passes, nobody has looked for [`LEFT_AFTER`] (the visitor left), or
+//! the server shuts down ([`Watches::shutdown`]). Visitors read the progress
+//! through [`Watches::get`]; every read counts as "still here".
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use secrecy::SecretString;
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::linode::models::Instance;
+use crate::linode::{LinodeClient, LinodeError, LoginClient};
+
+/// The longest the app holds a token.
+pub const HARD_BOUND: Duration = Duration::from_secs(10 * 60);
+/// With no page watching for this long, the visitor has left.
+pub const LEFT_AFTER: Duration = Duration::from_secs(30);
+/// Time between two reads of the instance.
+pub const POLL_EVERY: Duration = Duration::from_secs(2);
+/// How long a finished watch is kept so its page can show the end.
+pub const KEEP_FINISHED: Duration = Duration::from_secs(30 * 60);
+/// At most this many watches are kept at once.
+pub const MAX_WATCHES: usize = 10_000;
+
+/// Why the app gave up the visitor's access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revoked {
+    /// The server runs.
+    Running,
+    /// The 10-minute bound passed.
+    TimeLimit,
+    /// Nobody watched any more.
+    VisitorLeft,
+    /// The app shut down.
+    Shutdown,
+    /// Linode no longer accepted the token.
+    TokenRejected,
+}
+
+impl Revoked {
+    /// The sentence the page shows.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Self::Running => "The server is running. Access to your Linode account has been revoked.",
+            Self::TimeLimit => {
+                "Ten minutes passed, so access to your Linode account has been revoked. \
+                 Follow the server in Cloud Manager."
+            }
+            Self::VisitorLeft => {
+                "You left the page, so access to your Linode account has been revoked. \
+                 Follow the server in Cloud Manager."
+            }
+            Self::Shutdown => {
+                "This service restarted, so access to your Linode account has been revoked. \
+                 Follow the server in Cloud Manager."
+            }
+            Self::TokenRejected => "Linode ended the access. Follow the server in Cloud Manager.",
+        }
+    }
+}
+
+/// What a visitor sees of a deploy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// The Linode's label.
+    pub label: String,
+    /// Its first public IPv4 address.
+    pub ip: Option<String>,
+    /// `provisioning`, `booting`, `running`, …
+    pub status: String,
+    /// When the instance was created (seconds since the Unix epoch).
+    pub created_at: u64,
+    /// Whether the app still holds access and watches.
+    pub watching: bool,
+    /// Why access was given up, once it was.
+    pub revoked: Option<Revoked>,
+    /// The sentence for `revoked`.
+    pub access_note: Option<String>,
+}
+
+impl Progress {
+    /// Seconds since the instance was created.
+    pub fn elapsed_secs(&self) -> u64 {
+        unix_now().saturating_sub(self.created_at)
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// One deploy being watched.
+#[derive(Debug)]
+pub struct Watch {
+    progress: watch::Sender<Progress>,
+    last_seen: Mutex<Instant>,
+    viewers: AtomicUsize,
+    finished: Mutex<Option<Instant>>,
+}
+
+impl Watch {
+    /// The progress now; counts as a look.
+    pub fn progress(&self) -> Progress {
+        self.touch();
+        self.progress.borrow().clone()
+    }
+
+    /// Changes of progress, for a live page; the watch counts the page as
+    /// present until the returned guard is dropped.
+    pub fn subscribe(self: &Arc<Self>) -> (watch::Receiver<Progress>, ViewerGuard) {
+        self.viewers.fetch_add(1, Ordering::AcqRel);
+        (self.progress.subscribe(), ViewerGuard(Arc::clone(self)))
+    }
+
+    fn touch(&self) {
+        *self.last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    fn visitor_left(&self) -> bool {
+        self.viewers.load(Ordering::Acquire) == 0
+            && self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).elapsed() > LEFT_AFTER
+    }
+}
+
+/// Keeps a live page counted as present.
+#[derive(Debug)]
+pub struct ViewerGuard(Arc<Watch>);
+
+impl Drop for ViewerGuard {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.viewers.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Every deploy this process watches.
+#[derive(Debug)]
+pub struct Watches {
+    api: LinodeClient,
+    login: LoginClient,
+    watches: Mutex<HashMap<String, Arc<Watch>>>,
+    stop: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Watches {
+    /// A registry that reads instances with `api` and revokes with `login`.
+    pub fn new(api: LinodeClient, login: LoginClient) -> Arc<Self> {
+        Arc::new(Self {
+            api,
+            login,
+            watches: Mutex::default(),
+            stop: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        })
+    }
+
+    /// Starts watching `instance` with `token`; returns the deploy's id. Past
+    /// shutdown, or when full, the token is revoked at once and the watch
+    /// starts finished.
+    pub async fn start(self: &Arc<Self>, instance: &Instance, token: SecretString) -> String {
+        let id = crate::random::hex(16);
+        let progress = Progress {
+            label: instance.label.clone(),
+            ip: instance.ipv4.first().cloned(),
+            status: instance.status.clone(),
+            created_at: unix_now(),
+            watching: true,
+            revoked: None,
+            access_note: None,
+        };
+        let watch = Arc::new(Watch {
+            progress: watch::Sender::new(progress),
+            last_seen: Mutex::new(Instant::now()),
+            viewers: AtomicUsize::new(0),
+            finished: Mutex::new(None),
+        });
+        let full = {
+            let mut watches = self.watches.lock().unwrap_or_else(|p| p.into_inner());
+            forget_old(&mut watches);
+            watches.insert(id.clone(), Arc::clone(&watch));
+            watches.len() > MAX_WATCHES
+        };
+        if self.stop.is_cancelled() || full {
+            self.finish(&watch, &token, if full { Revoked::VisitorLeft } else { Revoked::Shutdown }).await;
+            return id;
+        }
+        let this = Arc::clone(self);
+        let instance_id = instance.id;
+        self.tasks.spawn(async move { this.run(watch, instance_id, token).await });
+        id
+    }
+
+    /// The watch of a deploy.
+    pub fn get(&self, id: &str) -> Option<Arc<Watch>> {
+        self.watches.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
+    /// How many watches still hold a token.
+    pub fn holding(&self) -> usize {
+        let watches = self.watches.lock().unwrap_or_else(|p| p.into_inner());
+        watches.values().filter(|w| w.progress.borrow().watching).count()
+    }
+
+    /// Stops every watch and waits until each has revoked its token.
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+
+    async fn run(&self, watch: Arc<Watch>, instance_id: u64, token: SecretString) {
+        let started = Instant::now();
+        let reason = loop {
+            match self.api.instance(&token, instance_id).await {
+                Ok(instance) => {
+                    let running = instance.status == "running";
+                    watch.progress.send_modify(|p| {
+                        p.status = instance.status.clone();
+                        if let Some(ip) = instance.ipv4.first() {
+                            p.ip = Some(ip.clone());
+                        }
+                    });
+                    if running {
+                        break Revoked::Running;
+                    }
+                }
+                Err(LinodeError::Status { status, .. }) if status.as_u16() == 401 => {
+                    break Revoked::TokenRejected;
+                }
+                Err(error) => tracing::debug!(%error, "could not read the instance; will try again"),
+            }
+            if started.elapsed() >= HARD_BOUND {
+                break Revoked::TimeLimit;
+            }
+            if watch.visitor_left() {
+                break Revoked::VisitorLeft;
+            }
+            tokio::select! {
+                () = self.stop.cancelled() => break Revoked::Shutdown,
+                () = tokio::time::sleep(POLL_EVERY.min(HARD_BOUND.saturating_sub(started.elapsed()))) => {}
+            }
+        };
+        self.finish(&watch, &token, reason).await;
+    }
+
+    async fn finish(&self, watch: &Watch, token: &SecretString, reason: Revoked) {
+        match self.login.expire(token).await {
+            Ok(()) => tracing::info!(reason = ?reason, "watch ended; token revoked"),
+            Err(error) => tracing::warn!(%error, reason = ?reason, "watch ended; could not revoke the token"),
+        }
+        watch.progress.send_modify(|p| {
+            p.watching = false;
+            p.revoked = Some(reason);
+            p.access_note = Some(reason.sentence().to_owned());
+        });
+        *watch.finished.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
+}
+
+fn forget_old(watches: &mut HashMap<String, Arc<Watch>>) {
+    watches.retain(|_, w| {
+        w.finished.lock().unwrap_or_else(|p| p.into_inner()).is_none_or(|at| at.elapsed() < KEEP_FINISHED)
+    });
+}
