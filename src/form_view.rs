@@ -145,7 +145,7 @@ pub fn plan_label(plan: &LinodeType) -> String {
 }
 
 fn gigabytes(megabytes: u64) -> String {
-    if megabytes % 1024 == 0 {
+    if megabytes.is_multiple_of(1024) {
         format!("{} GB", megabytes / 1024)
     } else {
         format!("{:.1} GB", megabytes as f64 / 1024.0)

@@ -20,8 +20,8 @@ pub fn init(format: LogFormat) {
         LogFormat::Pretty => registry
             .with(fmt::layer().with_target(false).with_ansi(std::io::stdout().is_terminal()))
             .try_init(),
-        LogFormat::Json => {
-            registry.with(fmt::layer().json().flatten_event(true).with_current_span(true)).try_init()
-        }
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true).with_current_span(true).with_span_list(false))
+            .try_init(),
     };
 }
