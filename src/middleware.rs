@@ -59,12 +59,14 @@ pub async fn error_pages(State(chrome): State<Chrome>, request: Request, next: N
     let status = response.status();
     let page = match response.extensions().get::<ErrorPage>() {
         Some(page) => page.clone(),
-        None if status.is_client_error() || status.is_server_error() => {
-            if response.headers().contains_key(header::CONTENT_TYPE)
-                && response.headers()[header::CONTENT_TYPE].as_bytes().starts_with(b"text/html")
-            {
-                return response;
-            }
+        // Bare error statuses from layers below (plain text or no body) get a
+        // page; HTML and JSON answers are already meant for their reader.
+        None if (status.is_client_error() || status.is_server_error())
+            && response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_none_or(|t| t.as_bytes().starts_with(b"text/plain")) =>
+        {
             fallback_page(status)
         }
         None => return response,

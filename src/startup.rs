@@ -27,7 +27,7 @@ use crate::session_store::MemoryStore;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::templates::Chrome;
-use crate::watch::Watches;
+use crate::watch::{Timing, Watches};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "iol_session";
@@ -41,6 +41,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    sandbox: Option<Arc<crate::sandbox::SandboxState>>,
 }
 
 impl Application {
@@ -62,8 +63,9 @@ impl Application {
         }
         let store = MemoryStore::default();
         store.spawn_cleanup(Duration::from_secs(60));
+        let sandbox_state = sandbox.as_ref().map(|m| Arc::clone(&m.state));
         let router = router(state.clone(), store, sandbox.map(crate::sandbox::Mount::router));
-        Self { listener, router, state }
+        Self { listener, router, state, sandbox: sandbox_state }
     }
 
     /// The port the app listens on.
@@ -111,6 +113,11 @@ impl Application {
     pub fn state(&self) -> &AppState {
         &self.state
     }
+
+    /// The simulated Linode, when running as a sandbox.
+    pub fn sandbox(&self) -> Option<Arc<crate::sandbox::SandboxState>> {
+        self.sandbox.clone()
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -154,7 +161,7 @@ fn build_state(settings: Settings) -> AppState {
             stackscript_id: settings.stackscript_id,
             group: settings.application_name.clone(),
         }),
-        watches: Watches::new(api.clone(), login.clone()),
+        watches: Watches::new(api.clone(), login.clone(), Timing::default()),
         login,
         scopes: OAuthScopes::deploy(),
         used_states: Arc::new(UsedStates::default()),

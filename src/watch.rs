@@ -3,7 +3,7 @@
 //!
 //! The token never leaves the server. One task per deploy polls the instance
 //! until it runs, and revokes the token the moment it runs, the 10-minute
-//! bound passes, nobody has looked for [`LEFT_AFTER`] (the visitor left), or
+//! bound passes, nobody has looked for 30 seconds (the visitor left), or
 //! the server shuts down ([`Watches::shutdown`]). Visitors read the progress
 //! through [`Watches::get`]; every read counts as "still here".
 
@@ -21,12 +21,26 @@ use tokio_util::task::TaskTracker;
 use crate::linode::models::Instance;
 use crate::linode::{LinodeClient, LinodeError, LoginClient};
 
-/// The longest the app holds a token.
-pub const HARD_BOUND: Duration = Duration::from_secs(10 * 60);
-/// With no page watching for this long, the visitor has left.
-pub const LEFT_AFTER: Duration = Duration::from_secs(30);
-/// Time between two reads of the instance.
-pub const POLL_EVERY: Duration = Duration::from_secs(2);
+/// How often and how long a watch looks.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// The longest the app holds a token (10 minutes).
+    pub hard_bound: Duration,
+    /// With no page watching for this long, the visitor has left (30 s).
+    pub left_after: Duration,
+    /// Time between two reads of the instance (2 s).
+    pub poll_every: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            hard_bound: Duration::from_secs(10 * 60),
+            left_after: Duration::from_secs(30),
+            poll_every: Duration::from_secs(2),
+        }
+    }
+}
 /// How long a finished watch is kept so its page can show the end.
 pub const KEEP_FINISHED: Duration = Duration::from_secs(30 * 60);
 /// At most this many watches are kept at once.
@@ -127,9 +141,9 @@ impl Watch {
         *self.last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 
-    fn visitor_left(&self) -> bool {
+    fn visitor_left(&self, after: Duration) -> bool {
         self.viewers.load(Ordering::Acquire) == 0
-            && self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).elapsed() > LEFT_AFTER
+            && self.last_seen.lock().unwrap_or_else(|p| p.into_inner()).elapsed() > after
     }
 }
 
@@ -149,6 +163,7 @@ impl Drop for ViewerGuard {
 pub struct Watches {
     api: LinodeClient,
     login: LoginClient,
+    timing: Timing,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
     tasks: TaskTracker,
@@ -156,10 +171,11 @@ pub struct Watches {
 
 impl Watches {
     /// A registry that reads instances with `api` and revokes with `login`.
-    pub fn new(api: LinodeClient, login: LoginClient) -> Arc<Self> {
+    pub fn new(api: LinodeClient, login: LoginClient, timing: Timing) -> Arc<Self> {
         Arc::new(Self {
             api,
             login,
+            timing,
             watches: Mutex::default(),
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -241,15 +257,16 @@ impl Watches {
                 }
                 Err(error) => tracing::debug!(%error, "could not read the instance; will try again"),
             }
-            if started.elapsed() >= HARD_BOUND {
+            let Timing { hard_bound, left_after, poll_every } = self.timing;
+            if started.elapsed() >= hard_bound {
                 break Revoked::TimeLimit;
             }
-            if watch.visitor_left() {
+            if watch.visitor_left(left_after) {
                 break Revoked::VisitorLeft;
             }
             tokio::select! {
                 () = self.stop.cancelled() => break Revoked::Shutdown,
-                () = tokio::time::sleep(POLL_EVERY.min(HARD_BOUND.saturating_sub(started.elapsed()))) => {}
+                () = tokio::time::sleep(poll_every.min(hard_bound.saturating_sub(started.elapsed()))) => {}
             }
         };
         self.finish(&watch, &token, reason).await;

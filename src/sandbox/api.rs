@@ -137,9 +137,10 @@ async fn instance(
     let instance = records.instances.get(&id).ok_or_else(ApiError::not_found)?;
     let mut body = instance.body.clone();
     let elapsed = instance.created.elapsed();
-    let status = if elapsed < sandbox.boot_time / 2 {
+    let boot_time = sandbox.boot_time();
+    let status = if elapsed < boot_time / 2 {
         "provisioning"
-    } else if elapsed < sandbox.boot_time {
+    } else if elapsed < boot_time {
         "booting"
     } else {
         "running"

@@ -127,6 +127,11 @@ impl<T> Expiring<T> {
         self.map.insert(key, value);
     }
 
+    /// Every entry.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.map.values()
+    }
+
     /// The entry for `key`.
     pub fn get(&self, key: &str) -> Option<&T> {
         self.map.get(key)
@@ -159,8 +164,7 @@ pub struct SandboxState {
     records: Mutex<Records>,
     /// The application name shown on the consent page.
     pub application_name: String,
-    /// How long an instance takes to go from provisioning to running.
-    pub boot_time: Duration,
+    boot_millis: std::sync::atomic::AtomicU64,
 }
 
 impl SandboxState {
@@ -172,8 +176,40 @@ impl SandboxState {
         Self {
             records: Mutex::new(records),
             application_name: application_name.to_owned(),
-            boot_time: Duration::from_secs(6),
+            boot_millis: std::sync::atomic::AtomicU64::new(6_000),
         }
+    }
+
+    /// How long an instance takes from provisioning to running (half of it booting).
+    pub fn boot_time(&self) -> Duration {
+        Duration::from_millis(self.boot_millis.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Changes how long instances take to boot (tests make it short).
+    pub fn set_boot_time(&self, boot_time: Duration) {
+        self.boot_millis.store(boot_time.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many tokens are still live (neither revoked nor expired).
+    pub fn live_tokens(&self) -> usize {
+        let records = self.records();
+        records.tokens.values().filter(|t| !t.revoked && Instant::now() < t.expires).count()
+    }
+
+    /// How many instances were created.
+    pub fn instance_count(&self) -> usize {
+        self.records().instances.len()
+    }
+
+    /// The create bodies' instances, newest last.
+    pub fn instances(&self) -> Vec<Value> {
+        let records = self.records();
+        records
+            .instance_order
+            .iter()
+            .filter_map(|id| records.instances.get(id))
+            .map(|i| i.body.clone())
+            .collect()
     }
 
     /// Locks the records.

@@ -305,3 +305,114 @@ pub fn text_of(document: &scraper::Html, selector: &str) -> Option<String> {
 pub fn form_fields(request: &Request) -> Vec<(String, String)> {
     url::form_urlencoded::parse(&request.body).into_owned().collect()
 }
+
+/// The app running as a sandbox: a simulated Linode in the same process.
+pub struct SandboxApp {
+    /// `http://127.0.0.1:PORT`, also the public URL.
+    pub address: String,
+    /// A browser-like client: keeps cookies, follows no redirects.
+    pub browser: reqwest::Client,
+    /// The simulation, to look inside.
+    pub linode: std::sync::Arc<install_on_linode::sandbox::SandboxState>,
+}
+
+/// Starts the app with `--sandbox` on a free port; instances boot in 1.5 s.
+pub async fn spawn_sandbox() -> SandboxApp {
+    log_buffer();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let placeholder = MockServerless::settings();
+    let mut settings = placeholder;
+    settings.public_url = url::Url::parse(&address).unwrap();
+    settings.sandbox = true;
+    let app = Application::with_listener(settings, listener);
+    let linode = app.sandbox().expect("sandbox mode");
+    linode.set_boot_time(Duration::from_millis(1500));
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    SandboxApp { address, browser, linode }
+}
+
+/// Settings for a sandbox: the defaults, with the secrets the sandbox makes up.
+struct MockServerless;
+
+impl MockServerless {
+    fn settings() -> Settings {
+        Settings {
+            host: "127.0.0.1".into(),
+            port: 0,
+            public_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
+            client_id: "sandbox-test".into(),
+            client_secret: "sandbox-secret".into(),
+            secret_key: "0123456789abcdef0123456789abcdef-sandbox".into(),
+            stackscript_id: STACKSCRIPT_ID,
+            application_name: "my-application-name".into(),
+            linode_api_url: url::Url::parse("http://127.0.0.1:1/v4").unwrap(),
+            linode_login_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
+            log_format: LogFormat::Pretty,
+            http_timeout: Duration::from_secs(5),
+            catalog_ttl: Duration::from_secs(300),
+            sandbox: true,
+        }
+    }
+}
+
+/// The demo StackScript's required fields, filled in.
+pub const DEMO_FIELDS: [(&str, &str); 5] = [
+    ("type", "g6-standard-1"),
+    ("region", "eu-west"),
+    ("distribution", "linode/debian12"),
+    ("udf_admin_email", "admin@example.com"),
+    ("generate", "db_password"),
+];
+
+impl SandboxApp {
+    /// `GET url` as the browser, for a full URL.
+    pub async fn get_absolute(&self, url: &str) -> reqwest::Response {
+        self.browser.get(url).send().await.unwrap()
+    }
+
+    /// `GET path` as the browser.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.browser.get(format!("{}{path}", self.address)).send().await.unwrap()
+    }
+
+    /// Posts the configure form from our own page.
+    pub async fn post_form(&self, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.browser.post(&self.address).header("Origin", &self.address).form(fields).send().await.unwrap()
+    }
+
+    /// Follows a redirect to the consent page and answers it; returns the
+    /// login server's redirect back to the app (not yet followed).
+    pub async fn consent(&self, authorize_url: &str, decision: &str, linodes: &str) -> reqwest::Response {
+        let page = self.browser.get(authorize_url).send().await.unwrap();
+        assert_eq!(page.status(), 200, "the consent page is shown");
+        let body = page.text().await.unwrap();
+        let consent_id = {
+            let document = html(&body);
+            let selector = scraper::Selector::parse("input[name=consent_id]").unwrap();
+            document.select(&selector).next().unwrap().value().attr("value").unwrap().to_owned()
+        };
+        self.browser
+            .post(format!("{}/sandbox/login/oauth/authorize", self.address))
+            .form(&[("consent_id", consent_id.as_str()), ("decision", decision), ("linodes", linodes)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Form, login, consent and callback; returns the callback's answer.
+    pub async fn deploy(&self, fields: &[(&str, &str)], decision: &str, linodes: &str) -> reqwest::Response {
+        let posted = self.post_form(fields).await;
+        assert_eq!(posted.status(), 302, "the form was accepted");
+        let authorize = posted.headers()["location"].to_str().unwrap().to_owned();
+        let back = self.consent(&authorize, decision, linodes).await;
+        assert_eq!(back.status(), 302, "the login server sends the visitor back");
+        let callback = back.headers()["location"].to_str().unwrap().to_owned();
+        self.browser.get(callback).send().await.unwrap()
+    }
+}

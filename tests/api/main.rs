@@ -8,3 +8,4 @@ mod configure;
 mod helpers;
 mod logs;
 mod pages;
+mod sandbox;
