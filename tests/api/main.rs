@@ -5,7 +5,10 @@
 mod callback;
 mod cli;
 mod configure;
+mod experience;
 mod helpers;
+mod lifecycle;
 mod logs;
 mod pages;
 mod sandbox;
+mod watch;

@@ -1,0 +1,120 @@
+//! The watch that holds a token while a server starts: it lets go of the
+//! token when the server runs, when the time bound passes, when the visitor
+//! leaves, and when the app shuts down.
+
+use std::time::Duration;
+
+use install_on_linode::linode::models::Instance;
+use install_on_linode::linode::{LinodeClient, LoginClient, http_client};
+use install_on_linode::watch::{Revoked, Timing, Watches};
+
+use crate::helpers::*;
+
+fn instance() -> Instance {
+    serde_json::from_value(instance_json()).unwrap()
+}
+
+async fn watches(app: &TestApp, timing: Timing) -> std::sync::Arc<Watches> {
+    let settings = test_settings(&app.linode);
+    let http = http_client(Duration::from_secs(2));
+    Watches::new(
+        LinodeClient::new(http.clone(), &settings.linode_api_url),
+        LoginClient::new(http, &settings.linode_login_url, CLIENT_ID.into(), CLIENT_SECRET.into()),
+        timing,
+    )
+}
+
+async fn finished(watches: &Watches, id: &str) -> install_on_linode::watch::Progress {
+    for _ in 0..100 {
+        let progress = watches.get(id).unwrap().progress();
+        if !progress.watching {
+            return progress;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the watch did not end");
+}
+
+const QUICK: Timing = Timing {
+    hard_bound: Duration::from_secs(60),
+    left_after: Duration::from_secs(60),
+    poll_every: Duration::from_millis(50),
+};
+
+#[tokio::test]
+async fn the_token_is_revoked_the_moment_the_server_runs() {
+    let app = spawn_bare_app(|_| {}).await;
+    mount_instance_status(&app.linode, "running").await;
+    mount_revoke(&app.linode, 200).await;
+    let watches = watches(&app, QUICK).await;
+
+    let id = watches.start(&instance(), TOKEN.into()).await;
+
+    let progress = finished(&watches, &id).await;
+    assert_eq!(progress.revoked, Some(Revoked::Running));
+    assert_eq!(progress.status, "running");
+    assert_eq!(app.revokes(1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_token_is_revoked_when_the_time_bound_passes() {
+    let app = spawn_bare_app(|_| {}).await;
+    mount_instance_status(&app.linode, "provisioning").await;
+    mount_revoke(&app.linode, 200).await;
+    let watches = watches(&app, Timing { hard_bound: Duration::from_millis(300), ..QUICK }).await;
+
+    let id = watches.start(&instance(), TOKEN.into()).await;
+
+    assert_eq!(finished(&watches, &id).await.revoked, Some(Revoked::TimeLimit));
+    assert_eq!(app.revokes(1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_token_is_revoked_when_nobody_watches_any_more() {
+    let app = spawn_bare_app(|_| {}).await;
+    mount_instance_status(&app.linode, "booting").await;
+    mount_revoke(&app.linode, 200).await;
+    let watches = watches(&app, Timing { left_after: Duration::from_millis(200), ..QUICK }).await;
+
+    let id = watches.start(&instance(), TOKEN.into()).await;
+    let watch = watches.get(&id).unwrap();
+    let (_live, guard) = watch.subscribe();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(watch.progress().watching, "a live page keeps the watch going");
+    drop(guard);
+
+    let mut reason = None;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let current = watch_state(&watches, &id);
+        if let Some(r) = current {
+            reason = Some(r);
+            break;
+        }
+    }
+    assert_eq!(reason, Some(Revoked::VisitorLeft));
+    assert_eq!(app.revokes(1).await.len(), 1);
+}
+
+/// The reason a watch ended, without counting as a look.
+fn watch_state(watches: &Watches, id: &str) -> Option<Revoked> {
+    watches.peek(id).and_then(|p| p.revoked)
+}
+
+#[tokio::test]
+async fn shutting_down_revokes_every_token_still_held() {
+    let app = spawn_bare_app(|_| {}).await;
+    mount_instance_status(&app.linode, "provisioning").await;
+    mount_revoke(&app.linode, 200).await;
+    let watches = watches(&app, QUICK).await;
+    let ids =
+        [watches.start(&instance(), TOKEN.into()).await, watches.start(&instance(), TOKEN.into()).await];
+
+    watches.shutdown().await;
+
+    for id in ids {
+        assert_eq!(watches.get(&id).unwrap().progress().revoked, Some(Revoked::Shutdown));
+    }
+    assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 2);
+    assert_eq!(watches.holding(), 0);
+}
