@@ -62,16 +62,18 @@ pub async fn submit(
 }
 
 /// Whether a form post comes from our own pages. Browsers send `Origin` on
-/// every POST; older ones send only `Sec-Fetch-Site`. A client that sends
-/// neither is not a browser, so no visitor can be tricked through it.
+/// every POST, but under our `Referrer-Policy: no-referrer` they send
+/// `Origin: null` even for our own form; then `Sec-Fetch-Site` (sent by every
+/// current browser) decides. A null origin without it cannot be trusted.
+/// A client that sends neither header is not a browser, so no visitor can be
+/// tricked through it.
 fn is_same_origin(headers: &HeaderMap, public_url: &url::Url) -> bool {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let ours = public_url.origin().ascii_serialization();
-        return origin.to_str().is_ok_and(|o| o.trim_end_matches('/') == ours);
-    }
-    match headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or("")) {
-        Some(site) => matches!(site, "same-origin" | "none"),
-        None => true,
+    let fetch_site = headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or(""));
+    let same_site = || matches!(fetch_site, Some("same-origin" | "none"));
+    match headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or("")) {
+        Some("null") => same_site(),
+        Some(origin) => origin.trim_end_matches('/') == public_url.origin().ascii_serialization(),
+        None => fetch_site.is_none() || same_site(),
     }
 }
 
@@ -146,6 +148,15 @@ mod tests {
         assert!(!is_same_origin(&headers(&[("origin", "https://evil.example")]), &ours));
         assert!(!is_same_origin(&headers(&[("origin", "http://deploy.example.com")]), &ours));
         assert!(!is_same_origin(&headers(&[("origin", "null")]), &ours));
+    }
+
+    #[test]
+    fn a_null_origin_is_ours_only_when_sec_fetch_site_says_same_origin() {
+        let ours = url::Url::parse("http://localhost:5000").unwrap();
+        let null_from = |site| headers(&[("origin", "null"), ("sec-fetch-site", site)]);
+        assert!(is_same_origin(&null_from("same-origin"), &ours));
+        assert!(!is_same_origin(&null_from("cross-site"), &ours));
+        assert!(!is_same_origin(&null_from("same-site"), &ours));
     }
 
     #[test]

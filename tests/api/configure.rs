@@ -273,3 +273,20 @@ async fn an_oversized_post_is_refused() {
 
     assert_eq!(response.status(), 413);
 }
+
+#[tokio::test]
+async fn our_own_form_posted_with_a_null_origin_is_accepted_by_sec_fetch_site() {
+    let app = spawn_app().await;
+    let form = [("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")];
+    let post = |site: &'static str| {
+        app.browser
+            .post(&app.address)
+            .header("Origin", "null")
+            .header("Sec-Fetch-Site", site)
+            .form(&form)
+            .send()
+    };
+
+    assert_eq!(post("same-origin").await.unwrap().status(), 302);
+    assert_eq!(post("cross-site").await.unwrap().status(), 403);
+}

@@ -2,6 +2,7 @@
 //! API and login server (wiremock) that follows the wire contract.
 //! One binary, so the crate links once.
 
+mod browser;
 mod callback;
 mod cli;
 mod configure;

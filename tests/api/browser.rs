@@ -1,0 +1,364 @@
+//! The flow in a real headless Chromium, driven over WebDriver: clicks and
+//! keys only, as a visitor would. Screenshots of each page are saved under
+//! `target/screenshots/` for a person to look at.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Without them the tests
+//! say they were skipped and why; with `CI=true` a missing browser fails them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// One browser at a time: two cores do not run several Chromiums well.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A headless Chromium with its driver; both end when this is dropped.
+struct Browser {
+    client: Option<Client>,
+    driver: Child,
+    _profile: TempDir,
+    name: &'static str,
+    shots: u32,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether the browser is here; if not, says so, and fails under CI.
+fn browser_available(test: &str) -> bool {
+    let missing: Vec<&str> =
+        [CHROMIUM, CHROMEDRIVER].into_iter().filter(|p| !Path::new(p).exists()).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let why = format!(
+        "{test}: skipped, {} not installed (apt-get install chromium chromium-driver)",
+        missing.join(" and ")
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why}; CI=true requires the browser");
+    }
+    eprintln!("{why}");
+    false
+}
+
+impl Browser {
+    async fn start(name: &'static str, scripts: bool) -> Self {
+        // The WebDriver client's TLS stack wants one crypto provider chosen.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile =
+            TempDir(std::env::temp_dir().join(format!("iol-chromium-{}", install_on_linode::random::hex(8))));
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1280,1100".into(),
+            format!("--user-data-dir={}", profile.0.display()),
+        ];
+        if !scripts {
+            args.push("--blink-settings=scriptEnabled=false".into());
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), json!({"binary": CHROMIUM, "args": args}));
+        let mut client = None;
+        for _ in 0..50 {
+            match ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        Self { client: Some(client.expect("a WebDriver session")), driver, _profile: profile, name, shots: 0 }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    /// Saves a screenshot as `target/screenshots/<test>-<n>-<what>.png`.
+    async fn screenshot(&mut self, what: &str) {
+        self.shots += 1;
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client().screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{}-{}-{what}.png", self.name, self.shots)), png).unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client()
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn click(&self, css: &str) {
+        self.client()
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        self.client().find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.client().find(Locator::Css(css)).await.unwrap().select_by_value(value).await.unwrap();
+    }
+
+    /// Waits until `css` holds `text`.
+    async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.client().find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last.contains(text) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never showed {text:?}; last {last:?}");
+    }
+
+    async fn end(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Fills the demo StackScript's form by clicking.
+async fn fill_the_form(browser: &Browser) {
+    browser.select("select[name=type]", "g6-standard-2").await;
+    browser.select("select[name=region]", "eu-west").await;
+    browser.select("select[name=distribution]", "linode/ubuntu24.04").await;
+    browser.click("input[name=udf_web_server][value=apache]").await;
+    browser.click("input[name=udf_extras][value=git]").await;
+    browser.type_into("#udf_admin_email", "admin@example.com").await;
+    browser.click("#udf_db_password-generate").await;
+}
+
+#[tokio::test]
+async fn a_visitor_deploys_with_clicks_and_watches_the_server_start() {
+    if !browser_available("a_visitor_deploys_with_clicks_and_watches_the_server_start") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_sandbox().await;
+    let mut browser = Browser::start("deploy", true).await;
+
+    browser.client().goto(&app.address).await.unwrap();
+    assert!(browser.text(".sandbox-banner").await.contains("Nothing is created on Linode"));
+    fill_the_form(&browser).await;
+    browser.screenshot("form").await;
+    browser.click("#deploy").await;
+    assert_eq!(browser.text("h1").await, "Allow my-application-name to read and write your Linodes?");
+    browser.screenshot("consent").await;
+    browser.click("#authorize").await;
+
+    assert_eq!(browser.text("h1").await, "Success!");
+    assert!(browser.text("#ssh-command").await.starts_with("ssh root@192.0.2."));
+    let password = browser.text("#root-password").await;
+    assert!(password.len() >= 12);
+    assert!(!browser.text("#secret-0").await.is_empty(), "the generated database password");
+    browser.screenshot("success").await;
+    browser.wait_for_text("#status", "running").await;
+    browser.wait_for_text("#access-note", "revoked").await;
+    browser.screenshot("running").await;
+    assert_eq!(app.linode.instance_count(), 1);
+    assert_eq!(app.linode.live_tokens(), 0);
+
+    // Going back or reloading never shows the password again.
+    browser.client().refresh().await.unwrap();
+    assert_eq!(browser.text("h1").await, "Deploy already started");
+    assert!(!browser.client().source().await.unwrap().contains(&password));
+    browser.screenshot("reloaded").await;
+    browser.end().await;
+}
+
+#[tokio::test]
+async fn a_visitor_who_denies_access_gets_nothing_and_a_way_back() {
+    if !browser_available("a_visitor_who_denies_access_gets_nothing_and_a_way_back") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_sandbox().await;
+    let mut browser = Browser::start("deny", true).await;
+
+    browser.client().goto(&app.address).await.unwrap();
+    fill_the_form(&browser).await;
+    browser.click("#deploy").await;
+    browser.click("#deny").await;
+
+    assert_eq!(browser.text("h1").await, "Access not granted");
+    browser.screenshot("denied").await;
+    browser.click("a.btn").await;
+    assert!(browser.text("h1").await.starts_with("Deploy"));
+    assert_eq!(app.linode.instance_count(), 0);
+    browser.end().await;
+}
+
+#[tokio::test]
+async fn a_visitor_who_grants_only_read_access_is_told_what_is_missing() {
+    if !browser_available("a_visitor_who_grants_only_read_access_is_told_what_is_missing") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_sandbox().await;
+    let mut browser = Browser::start("narrow-scope", true).await;
+
+    browser.client().goto(&app.address).await.unwrap();
+    fill_the_form(&browser).await;
+    browser.click("#deploy").await;
+    browser.select("#linodes", "read_only").await;
+    browser.click("#authorize").await;
+
+    assert_eq!(browser.text("h1").await, "Permission to create Linodes is needed");
+    browser.screenshot("narrow-scope").await;
+    assert_eq!(app.linode.instance_count(), 0);
+    assert_eq!(app.linode.live_tokens(), 0);
+    browser.end().await;
+}
+
+#[tokio::test]
+async fn the_form_can_be_completed_with_the_keyboard_alone() {
+    if !browser_available("the_form_can_be_completed_with_the_keyboard_alone") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_sandbox().await;
+    let mut browser = Browser::start("keyboard", true).await;
+    browser.client().goto(&app.address).await.unwrap();
+
+    let mut submitted = false;
+    for _ in 0..80 {
+        let active = browser.client().active_element().await.unwrap();
+        let id = active.attr("id").await.unwrap().unwrap_or_default();
+        let name = active.attr("name").await.unwrap().unwrap_or_default();
+        let value = active.attr("value").await.unwrap().unwrap_or_default();
+        match (id.as_str(), name.as_str(), value.as_str()) {
+            ("region", ..) => active.send_keys(&Key::Down).await.unwrap(),
+            ("udf_admin_email", ..) => active.send_keys("keys@example.com").await.unwrap(),
+            (_, "generate", "db_password") => active.send_keys(" ").await.unwrap(),
+            ("deploy", ..) => {
+                browser.screenshot("focused-submit").await;
+                active.send_keys(&Key::Enter).await.unwrap();
+                submitted = true;
+                break;
+            }
+            _ => {}
+        }
+        active.send_keys(&Key::Tab).await.unwrap();
+    }
+    assert!(submitted, "the submit button is reachable with Tab");
+    assert!(browser.text("h1").await.starts_with("Allow"));
+
+    for _ in 0..20 {
+        let active = browser.client().active_element().await.unwrap();
+        if active.attr("id").await.unwrap().as_deref() == Some("authorize") {
+            active.send_keys(&Key::Enter).await.unwrap();
+            break;
+        }
+        active.send_keys(&Key::Tab).await.unwrap();
+    }
+    assert_eq!(browser.text("h1").await, "Success!");
+    let region = app.linode.instances()[0]["region"].clone();
+    assert_eq!(region, json!("us-central"), "the region moved down one with the arrow key");
+    browser.screenshot("success").await;
+    browser.end().await;
+}
+
+#[tokio::test]
+async fn without_scripts_the_progress_page_still_reaches_running() {
+    if !browser_available("without_scripts_the_progress_page_still_reaches_running") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_sandbox().await;
+    let mut browser = Browser::start("no-script", false).await;
+
+    browser.client().goto(&app.address).await.unwrap();
+    fill_the_form(&browser).await;
+    browser.click("#deploy").await;
+    browser.click("#authorize").await;
+    assert_eq!(browser.text("h1").await, "Success!");
+    browser.click("#progress-link").await;
+
+    browser.wait_for_text("#status", "running").await;
+    assert!(browser.text("#access-note").await.contains("revoked"));
+    browser.screenshot("progress").await;
+    browser.end().await;
+}
+
+#[tokio::test]
+async fn the_form_fits_a_phone() {
+    if !browser_available("the_form_fits_a_phone") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_sandbox().await;
+    let mut browser = Browser::start("phone", true).await;
+    browser.client().set_window_size(390, 844).await.unwrap();
+
+    browser.client().goto(&app.address).await.unwrap();
+
+    let overflow = browser
+        .client()
+        .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(false), "no sideways scrolling");
+    browser.screenshot("form").await;
+    browser.end().await;
+}
