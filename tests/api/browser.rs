@@ -118,35 +118,23 @@ impl Browser {
     }
 
     async fn text(&self, css: &str) -> String {
-        self.client()
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        self.find(css).await.text().await.unwrap()
     }
 
     async fn click(&self, css: &str) {
-        self.client()
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.find(css).await.click().await.unwrap();
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client().wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap()
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        self.client().find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+        self.find(css).await.send_keys(text).await.unwrap();
     }
 
     async fn select(&self, css: &str, value: &str) {
-        self.client().find(Locator::Css(css)).await.unwrap().select_by_value(value).await.unwrap();
+        self.find(css).await.select_by_value(value).await.unwrap();
     }
 
     /// Waits until `css` holds `text`.
@@ -203,11 +191,11 @@ async fn a_visitor_deploys_with_clicks_and_watches_the_server_start() {
     fill_the_form(&browser).await;
     browser.screenshot("form").await;
     browser.click("#deploy").await;
-    assert_eq!(browser.text("h1").await, "Allow my-application-name to read and write your Linodes?");
+    browser.wait_for_text("h1", "Allow my-application-name to read and write your Linodes?").await;
     browser.screenshot("consent").await;
     browser.click("#authorize").await;
 
-    assert_eq!(browser.text("h1").await, "Success!");
+    browser.wait_for_text("h1", "Success!").await;
     assert!(browser.text("#ssh-command").await.starts_with("ssh root@192.0.2."));
     let password = browser.text("#root-password").await;
     assert!(password.len() >= 12);
@@ -221,7 +209,7 @@ async fn a_visitor_deploys_with_clicks_and_watches_the_server_start() {
 
     // Going back or reloading never shows the password again.
     browser.client().refresh().await.unwrap();
-    assert_eq!(browser.text("h1").await, "Deploy already started");
+    browser.wait_for_text("h1", "Deploy already started").await;
     assert!(!browser.client().source().await.unwrap().contains(&password));
     browser.screenshot("reloaded").await;
     browser.end().await;
@@ -241,10 +229,10 @@ async fn a_visitor_who_denies_access_gets_nothing_and_a_way_back() {
     browser.click("#deploy").await;
     browser.click("#deny").await;
 
-    assert_eq!(browser.text("h1").await, "Access not granted");
+    browser.wait_for_text("h1", "Access not granted").await;
     browser.screenshot("denied").await;
     browser.click("a.btn").await;
-    assert!(browser.text("h1").await.starts_with("Deploy"));
+    browser.wait_for_text("h1", "Deploy").await;
     assert_eq!(app.linode.instance_count(), 0);
     browser.end().await;
 }
@@ -264,7 +252,7 @@ async fn a_visitor_who_grants_only_read_access_is_told_what_is_missing() {
     browser.select("#linodes", "read_only").await;
     browser.click("#authorize").await;
 
-    assert_eq!(browser.text("h1").await, "Permission to create Linodes is needed");
+    browser.wait_for_text("h1", "Permission to create Linodes is needed").await;
     browser.screenshot("narrow-scope").await;
     assert_eq!(app.linode.instance_count(), 0);
     assert_eq!(app.linode.live_tokens(), 0);
@@ -302,7 +290,7 @@ async fn the_form_can_be_completed_with_the_keyboard_alone() {
         active.send_keys(&Key::Tab).await.unwrap();
     }
     assert!(submitted, "the submit button is reachable with Tab");
-    assert!(browser.text("h1").await.starts_with("Allow"));
+    browser.wait_for_text("h1", "Allow").await;
 
     for _ in 0..20 {
         let active = browser.client().active_element().await.unwrap();
@@ -312,7 +300,7 @@ async fn the_form_can_be_completed_with_the_keyboard_alone() {
         }
         active.send_keys(&Key::Tab).await.unwrap();
     }
-    assert_eq!(browser.text("h1").await, "Success!");
+    browser.wait_for_text("h1", "Success!").await;
     let region = app.linode.instances()[0]["region"].clone();
     assert_eq!(region, json!("us-central"), "the region moved down one with the arrow key");
     browser.screenshot("success").await;
@@ -332,7 +320,7 @@ async fn without_scripts_the_progress_page_still_reaches_running() {
     fill_the_form(&browser).await;
     browser.click("#deploy").await;
     browser.click("#authorize").await;
-    assert_eq!(browser.text("h1").await, "Success!");
+    browser.wait_for_text("h1", "Success!").await;
     browser.click("#progress-link").await;
 
     browser.wait_for_text("#status", "running").await;
