@@ -248,6 +248,7 @@ mod tests {
                 label: "s".into(),
                 images: vec!["linode/debian12".into()],
                 user_defined_fields: vec![udf("site", Some("x")), udf("db_password", None)],
+                is_public: Some(true),
             },
         )
     }

@@ -30,7 +30,7 @@ A missing or invalid setting stops start-up with a line naming it (exit status 2
 pub struct Cli {
     /// Run against a built-in simulated Linode: nothing is created on Linode,
     /// and no OAuth client or secret is needed (also APP_SANDBOX=true).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub sandbox: bool,
 
     /// What to do; the server runs when none is given.
@@ -42,7 +42,29 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (the default).
-    Serve,
+    Serve {
+        /// Run against a built-in simulated Linode (as the top-level --sandbox).
+        #[arg(long)]
+        sandbox: bool,
+    },
+    /// Manage the OAuth client visitors sign in through (token: LINODE_TOKEN or stdin).
+    Client {
+        /// Print JSON for scripts.
+        #[arg(long, global = true)]
+        json: bool,
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::setup::client::ClientCommand,
+    },
+    /// Publish and inspect the StackScript visitors deploy (token: LINODE_TOKEN or stdin).
+    Stackscript {
+        /// Print JSON for scripts.
+        #[arg(long, global = true)]
+        json: bool,
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::setup::stackscript::StackScriptCommand,
+    },
     /// Check that a running server answers /healthz: exit 0 if so, 1 if not.
     Healthcheck {
         /// The URL to check [default: http://127.0.0.1:$APP_PORT/healthz]

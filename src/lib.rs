@@ -16,6 +16,10 @@
 //! - [`templates`]: the askama pages; [`error`]: the one error type at the edge.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`cli`]: the command line; [`healthcheck`]: the container's health probe.
+//! - [`setup`]: `client …` and `stackscript …`, set-up with a personal access token.
+//! - [`sandbox`]: the simulated Linode behind `--sandbox`.
+//! - [`watch`]: holding a token while a new server starts, and letting go of it.
+//! - [`udf`], [`label`], [`ssh_keys`], [`form_view`]: the form's fields and rules.
 
 pub mod catalog;
 pub mod choice;
@@ -34,6 +38,7 @@ pub mod sandbox;
 pub mod session;
 pub mod session_store;
 pub mod settings;
+pub mod setup;
 pub mod ssh_keys;
 pub mod startup;
 pub mod state;

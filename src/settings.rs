@@ -93,6 +93,13 @@ impl RawSettings {
             .map_err(|e| SettingsError::Source(e.to_string()))
     }
 
+    /// The API base and public URL, for the set-up commands (no secrets needed).
+    pub fn setup_urls(&self) -> Result<(Url, String), SettingsError> {
+        let api = web_url(self.linode_api_url.clone(), "APP_LINODE_API_URL")?;
+        let public = web_url(self.public_url.clone(), "APP_PUBLIC_URL")?;
+        Ok((api, public.as_str().trim_end_matches('/').to_owned()))
+    }
+
     /// Where a local client reaches the server: its host (loopback when it
     /// listens on every address) and port. Needs none of the secrets.
     pub fn local_address(&self) -> Result<(String, u16), SettingsError> {

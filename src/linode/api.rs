@@ -32,7 +32,7 @@ impl LinodeClient {
         Self { http, base: base.as_str().trim_end_matches('/').to_owned() }
     }
 
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(super) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{path}", self.base))
     }
 

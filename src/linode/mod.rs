@@ -5,6 +5,7 @@
 //! differs from its OpenAPI document: unknown fields are ignored, UDF keys are
 //! accepted in both casings, and error bodies may be JSON or a CDN's HTML.
 
+pub mod account;
 mod api;
 mod error;
 mod http;

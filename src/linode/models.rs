@@ -96,6 +96,9 @@ pub struct StackScript {
     /// Values the script asks for.
     #[serde(default)]
     pub user_defined_fields: Vec<UserDefinedField>,
+    /// Whether other accounts may deploy it.
+    #[serde(default)]
+    pub is_public: Option<bool>,
 }
 
 /// One `<UDF>` of a StackScript. Linode's wire and first-party clients use

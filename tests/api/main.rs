@@ -12,4 +12,5 @@ mod lifecycle;
 mod logs;
 mod pages;
 mod sandbox;
+mod setup;
 mod watch;
