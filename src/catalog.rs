@@ -90,6 +90,7 @@ impl Catalog {
         if let Some(data) = self.cached_or_refresh().await {
             return Ok(data);
         }
+        crate::metrics::catalog("miss");
         // One fetch for all the visitors who arrive before the first answer.
         let _guard = self.first_fetch.lock().await;
         if let Some(data) = self.cached_or_refresh().await {
@@ -105,9 +106,14 @@ impl Catalog {
     async fn cached_or_refresh(self: &Arc<Self>) -> Option<Arc<CatalogData>> {
         let cached = self.cached.read().await;
         let entry = cached.as_ref()?;
-        if Instant::now() >= entry.next_refresh && !self.refreshing.swap(true, Ordering::AcqRel) {
-            let catalog = Arc::clone(self);
-            tokio::spawn(async move { catalog.refresh().await });
+        if Instant::now() >= entry.next_refresh {
+            crate::metrics::catalog("stale");
+            if !self.refreshing.swap(true, Ordering::AcqRel) {
+                let catalog = Arc::clone(self);
+                tokio::spawn(async move { catalog.refresh().await });
+            }
+        } else {
+            crate::metrics::catalog("hit");
         }
         Some(Arc::clone(&entry.data))
     }

@@ -20,6 +20,11 @@ Settings (environment variables override config/local.toml, which overrides the 
   APP_HTTP_TIMEOUT_SECONDS  time for one call to Linode           [default: 10]
   APP_CATALOG_TTL_SECONDS   how long plans and regions are cached [default: 300]
   APP_SANDBOX               run against a simulated Linode        [default: false]
+  APP_SESSION_STORE         memory, or a redis:// URL shared by replicas [default: memory]
+  APP_METRICS_ADDR          Prometheus metrics listener, e.g. 127.0.0.1:9100 [default: off]
+  APP_TRUSTED_PROXIES       proxies whose X-Forwarded-For is believed (IPs/CIDRs) [default: none]
+  APP_RATE_LIMIT_PER_MINUTE form posts and callbacks per client a minute, 0 = off [default: 20]
+  APP_SANDBOX_LATENCY_MS    delay added to the sandbox's answers  [default: 0]
   RUST_LOG                  log filter, such as debug              [default: info]
 
 A missing or invalid setting stops start-up with a line naming it (exit status 2).";

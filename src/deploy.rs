@@ -73,6 +73,7 @@ impl Deployer {
     /// Runs a deploy of `choice` with the authorization `code` from the callback.
     #[tracing::instrument(skip_all, fields(region = %choice.region, type_id = %choice.type_id))]
     pub async fn deploy(&self, choice: &Choice, code: &str) -> Result<Deployed, DeployError> {
+        crate::metrics::deploy("started", None);
         let outcome = match self.login.finish_oauth(code).await {
             Err(e) => Err(DeployError::TokenExchange(e)),
             Ok(grant) => match self.create(choice, &grant).await {
@@ -85,6 +86,10 @@ impl Deployer {
                 }
             },
         };
+        match &outcome {
+            Ok(_) => crate::metrics::deploy("succeeded", None),
+            Err(e) => crate::metrics::deploy("failed", Some(e.reason())),
+        }
         match &outcome {
             Ok(deployed) => tracing::info!(
                 outcome = "created",

@@ -55,6 +55,15 @@ pub enum AppError {
     /// The session store failed.
     #[error("session store failed")]
     Session(#[from] tower_sessions::session::Error),
+    /// The store shared by replicas did not answer.
+    #[error("the shared store did not answer")]
+    StoreUnavailable,
+    /// A client over its rate limit.
+    #[error("rate limited for {retry_after} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// No such page.
     #[error("no such page")]
     NotFound,
@@ -79,12 +88,15 @@ impl AppError {
     /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::CatalogUnavailable(_) | Self::Session(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CatalogUnavailable(_) | Self::Session(_) | Self::StoreUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::CrossSite | Self::InsufficientScopes { .. } => StatusCode::FORBIDDEN,
             Self::LoginDenied | Self::MissingCode | Self::NoPendingDeploy | Self::StateMismatch => {
                 StatusCode::BAD_REQUEST
             }
             Self::AlreadyUsed { .. } => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
         }
@@ -147,10 +159,18 @@ impl AppError {
                 link: None,
             },
             Self::CreateFailed(e) => create_failed_page(e),
-            Self::Session(_) => ErrorPage {
+            Self::Session(_) | Self::StoreUnavailable => ErrorPage {
                 title: "Service unavailable",
                 message: "Your visit could not be stored just now, so nothing was created.".into(),
                 next_step: Some("Try again in a minute.".into()),
+                ..Default::default()
+            },
+            Self::RateLimited { retry_after } => ErrorPage {
+                title: "Too many attempts",
+                message: "This browser or network started more deploys than this site allows in a minute, \
+                          so nothing was started."
+                    .into(),
+                next_step: Some(format!("Try again in {retry_after} seconds.")),
                 ..Default::default()
             },
             Self::NotFound => ErrorPage {
@@ -254,6 +274,7 @@ impl IntoResponse for AppError {
         let mut response = (status, self.page().message.clone()).into_response();
         let retry = match &self {
             Self::TokenExchange(e) | Self::CreateFailed(e) => retry_after(e),
+            Self::RateLimited { retry_after } => Some(Duration::from_secs(*retry_after)),
             _ => None,
         };
         if let Some(after) = retry

@@ -5,11 +5,12 @@
 //! - [`settings`]: typed settings from `config/default.toml`, `config/local.toml` and `APP_*`.
 //! - [`startup`]: [`startup::Application`], built on any port and run until stopped.
 //! - [`routes`]: the route table and one file per page (configure, callback, health, assets).
-//! - [`middleware`]: request logs, security headers, error pages.
+//! - [`middleware`]: request logs, security headers, error pages; [`rate_limit`]: per-client limits;
+//!   [`metrics`]: Prometheus metrics on their own listener.
 //! - [`catalog`]: what the form offers, cached from Linode's public API.
 //! - [`choice`]: the posted form, parsed into a validated [`choice::Choice`].
 //! - [`session`]: typed session keys (the pending deploy and its OAuth state).
-//! - [`session_store`]: the bounded in-memory session store.
+//! - [`session_store`]: the bounded in-memory session store; [`stores`]: memory or Redis, shared by replicas.
 //! - [`deploy`]: code -> token -> instance -> revoke, independent of HTTP.
 //! - [`password`]: root password generation.
 //! - [`linode`]: `LinodeClient`, `LoginClient`, scopes and API models.
@@ -30,9 +31,11 @@ pub mod form_view;
 pub mod healthcheck;
 pub mod label;
 pub mod linode;
+pub mod metrics;
 pub mod middleware;
 pub mod password;
 pub mod random;
+pub mod rate_limit;
 pub mod routes;
 pub mod sandbox;
 pub mod session;
@@ -42,6 +45,7 @@ pub mod setup;
 pub mod ssh_keys;
 pub mod startup;
 pub mod state;
+pub mod stores;
 pub mod telemetry;
 pub mod templates;
 pub mod udf;

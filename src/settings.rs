@@ -51,6 +51,25 @@ pub struct Settings {
     pub catalog_ttl: Duration,
     /// Run against the built-in simulated Linode (`APP_SANDBOX` or `--sandbox`, default false).
     pub sandbox: bool,
+    /// Where sessions live (`APP_SESSION_STORE`: `memory`, the default, or a `redis://` URL).
+    pub session_store: SessionStoreSetting,
+    /// Listener for Prometheus metrics (`APP_METRICS_ADDR`, such as `127.0.0.1:9100`; off by default).
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Proxies whose `X-Forwarded-For` is believed (`APP_TRUSTED_PROXIES`, comma-separated IPs or CIDRs).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Form posts and callbacks one client may make a minute (`APP_RATE_LIMIT_PER_MINUTE`, default 20; 0 is off).
+    pub rate_limit_per_minute: u32,
+    /// Delay added to every answer of the sandbox's simulated Linode (`APP_SANDBOX_LATENCY_MS`, default 0).
+    pub sandbox_latency: Duration,
+}
+
+/// Where sessions are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionStoreSetting {
+    /// In this process's memory (one replica).
+    Memory,
+    /// In Redis at this URL, shared by every replica.
+    Redis(String),
 }
 
 /// How log lines are written.
@@ -79,6 +98,11 @@ pub struct RawSettings {
     http_timeout_seconds: Option<String>,
     catalog_ttl_seconds: Option<String>,
     sandbox: Option<String>,
+    session_store: Option<String>,
+    metrics_addr: Option<String>,
+    trusted_proxies: Option<String>,
+    rate_limit_per_minute: Option<String>,
+    sandbox_latency_ms: Option<String>,
 }
 
 impl RawSettings {
@@ -207,6 +231,44 @@ impl Settings {
                 "a whole number of seconds",
             )?),
             sandbox,
+            session_store: match raw.session_store.as_deref().map(str::trim) {
+                None | Some("" | "memory") => SessionStoreSetting::Memory,
+                Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                    SessionStoreSetting::Redis(url.to_owned())
+                }
+                Some(_) => return Err(invalid("APP_SESSION_STORE", "use memory or a redis:// URL")),
+            },
+            metrics_addr: match raw.metrics_addr.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(addr) => Some(addr.parse().map_err(|_| {
+                    invalid("APP_METRICS_ADDR", &format!("an address such as 127.0.0.1:9100, not {addr:?}"))
+                })?),
+            },
+            trusted_proxies: raw
+                .trusted_proxies
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse::<ipnet::IpNet>()
+                        .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| {
+                            invalid("APP_TRUSTED_PROXIES", &format!("IP addresses or CIDRs, not {p:?}"))
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+            rate_limit_per_minute: number(
+                raw.rate_limit_per_minute,
+                "APP_RATE_LIMIT_PER_MINUTE",
+                "a whole number of requests a minute (0 turns the limit off)",
+            )?,
+            sandbox_latency: Duration::from_millis(number(
+                raw.sandbox_latency_ms,
+                "APP_SANDBOX_LATENCY_MS",
+                "a whole number of milliseconds",
+            )?),
         })
     }
 
@@ -294,6 +356,27 @@ mod tests {
         assert!(!settings.is_https());
         assert_eq!(settings.log_format, LogFormat::Pretty);
         assert!(!settings.sandbox);
+        assert_eq!(settings.session_store, SessionStoreSetting::Memory);
+        assert_eq!(settings.metrics_addr, None);
+        assert!(settings.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn redis_metrics_and_proxies_are_parsed() {
+        let raw = RawSettings {
+            session_store: Some("redis://127.0.0.1:6379/0".into()),
+            metrics_addr: Some("127.0.0.1:9100".into()),
+            trusted_proxies: Some("10.0.0.0/8, 192.168.1.1".into()),
+            ..complete()
+        };
+        let settings = Settings::from_raw(raw).unwrap();
+        assert_eq!(settings.session_store, SessionStoreSetting::Redis("redis://127.0.0.1:6379/0".into()));
+        assert_eq!(settings.metrics_addr.unwrap().port(), 9100);
+        assert_eq!(settings.trusted_proxies.len(), 2);
+        let bad = RawSettings { trusted_proxies: Some("everyone".into()), ..complete() };
+        assert!(Settings::from_raw(bad).unwrap_err().to_string().contains("APP_TRUSTED_PROXIES"));
+        let bad = RawSettings { session_store: Some("postgres://x".into()), ..complete() };
+        assert!(Settings::from_raw(bad).unwrap_err().to_string().contains("APP_SESSION_STORE"));
     }
 
     #[test]

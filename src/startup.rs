@@ -22,10 +22,11 @@ use crate::catalog::Catalog;
 use crate::deploy::Deployer;
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
 use crate::middleware::{REQUEST_ID, error_pages, log_requests, security_headers};
-use crate::session::{IDLE_TIMEOUT, UsedStates};
-use crate::session_store::MemoryStore;
+use crate::rate_limit::RateLimit;
+use crate::session::IDLE_TIMEOUT;
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::stores::{Claims, Shared};
 use crate::templates::Chrome;
 use crate::watch::{Timing, Watches};
 
@@ -42,30 +43,38 @@ pub struct Application {
     router: Router,
     state: AppState,
     sandbox: Option<Arc<crate::sandbox::SandboxState>>,
+    metrics: Option<(TcpListener, metrics_exporter_prometheus::PrometheusHandle)>,
 }
 
 impl Application {
     /// Builds the app from settings and binds its listener.
     pub async fn build(settings: Settings) -> std::io::Result<Self> {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port)).await?;
-        Ok(Self::with_listener(settings, listener))
+        Self::with_listener(settings, listener)
     }
 
     /// Builds the app on a listener bound already (tests bind first to know the public URL).
-    pub fn with_listener(mut settings: Settings, listener: TcpListener) -> Self {
-        let address = listener.local_addr().expect("a bound listener has an address");
+    pub fn with_listener(mut settings: Settings, listener: TcpListener) -> std::io::Result<Self> {
+        let address = listener.local_addr()?;
         let sandbox = settings.sandbox.then(|| crate::sandbox::Mount::prepare(&mut settings, address));
-        let mut state = build_state(settings);
+        let (shared, claims) = Shared::connect(&settings.session_store).map_err(std::io::Error::other)?;
+        let mut state = build_state(settings, shared, claims);
         if let Some(mount) = &sandbox {
             state.login = state.login.clone().with_browser_base(&mount.browser_login_url);
             Arc::make_mut(&mut state.deployer).login = state.login.clone();
             state.chrome.sandbox = true;
         }
-        let store = MemoryStore::default();
-        store.spawn_cleanup(Duration::from_secs(60));
+        let metrics = match state.settings.metrics_addr {
+            Some(address) => {
+                let listener = std::net::TcpListener::bind(address)?;
+                listener.set_nonblocking(true)?;
+                Some((TcpListener::from_std(listener)?, crate::metrics::install()))
+            }
+            None => None,
+        };
         let sandbox_state = sandbox.as_ref().map(|m| Arc::clone(&m.state));
-        let router = router(state.clone(), store, sandbox.map(crate::sandbox::Mount::router));
-        Self { listener, router, state, sandbox: sandbox_state }
+        let router = router(state.clone(), sandbox.map(crate::sandbox::Mount::router));
+        Ok(Self { listener, router, state, sandbox: sandbox_state, metrics })
     }
 
     /// The port the app listens on.
@@ -93,6 +102,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        if let Some((listener, handle)) = self.metrics {
+            let metrics = Router::new()
+                .route("/metrics", axum::routing::get(move || std::future::ready(handle.render())));
+            tokio::spawn(async move { axum::serve(listener, metrics).await });
+        }
         let watches = Arc::clone(&self.state.watches);
         let stopping = Arc::clone(&watches);
         // On the signal, watches end first (revoking their tokens and closing
@@ -107,6 +121,11 @@ impl Application {
                 .await;
         watches.shutdown().await;
         served
+    }
+
+    /// The metrics listener's address, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     /// The shared state (for tests and set-up).
@@ -143,7 +162,7 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-fn build_state(settings: Settings) -> AppState {
+fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppState {
     let http = http_client(settings.http_timeout);
     let api = LinodeClient::new(http.clone(), &settings.linode_api_url);
     let login = LoginClient::new(
@@ -164,7 +183,8 @@ fn build_state(settings: Settings) -> AppState {
         watches: Watches::new(api.clone(), login.clone(), Timing::default()),
         login,
         scopes: OAuthScopes::deploy(),
-        used_states: Arc::new(UsedStates::default()),
+        claims: Arc::new(claims),
+        shared,
         chrome,
         settings: Arc::new(settings),
     }
@@ -172,9 +192,9 @@ fn build_state(settings: Settings) -> AppState {
 
 /// The full router: routes plus every layer, outermost first in the stack below.
 /// `extra` routes (the sandbox) get every layer but sessions.
-pub fn router(state: AppState, store: MemoryStore, extra: Option<Router>) -> Router {
+pub fn router(state: AppState, extra: Option<Router>) -> Router {
     let settings = &state.settings;
-    let sessions = SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(state.shared.sessions.clone())
         .with_signed(Key::derive_from(settings.secret_key.expose_secret().as_bytes()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -187,10 +207,17 @@ pub fn router(state: AppState, store: MemoryStore, extra: Option<Router>) -> Rou
         .with_state(state.clone())
         .merge(extra.unwrap_or_default())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            RateLimit::new(settings.rate_limit_per_minute, settings.trusted_proxies.clone()),
+            crate::rate_limit::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.chrome.clone(), error_pages))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     for (name, value) in security_headers(&login_origin) {
         router = router.layer(SetResponseHeaderLayer::overriding(name, value));
+    }
+    if settings.metrics_addr.is_some() {
+        router = router.layer(axum::middleware::from_fn(crate::metrics::track_requests));
     }
     router.layer(
         ServiceBuilder::new()

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::deploy::Deployer;
 use crate::linode::{LoginClient, OAuthScopes};
-use crate::session::UsedStates;
 use crate::settings::Settings;
+use crate::stores::{Claims, Shared};
 use crate::templates::Chrome;
 use crate::watch::Watches;
 
@@ -25,8 +25,10 @@ pub struct AppState {
     pub login: LoginClient,
     /// The scopes a deploy asks for.
     pub scopes: OAuthScopes,
-    /// OAuth states already used by a callback.
-    pub used_states: Arc<UsedStates>,
+    /// The once-only claim on OAuth states, shared by replicas.
+    pub claims: Arc<Claims>,
+    /// Sessions (and Redis, when configured), shared by replicas.
+    pub shared: Shared,
     /// Deploys being watched as their servers start.
     pub watches: Arc<Watches>,
 }

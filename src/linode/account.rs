@@ -88,7 +88,7 @@ impl LinodeClient {
             if page > 1 {
                 request = request.query(&[("page", page)]);
             }
-            let answer: super::models::Page<OAuthClient> = send(request).await?;
+            let answer: super::models::Page<OAuthClient> = send(request, "list_oauth_clients").await?;
             clients.extend(answer.data);
             if answer.page >= answer.pages || page >= 50 {
                 return Ok(clients);
@@ -99,7 +99,11 @@ impl LinodeClient {
 
     /// One OAuth client.
     pub async fn oauth_client(&self, token: &SecretString, id: &str) -> Result<OAuthClient, LinodeError> {
-        send(self.authed(Method::GET, &format!("/account/oauth-clients/{}", path_segment(id)), token)).await
+        send(
+            self.authed(Method::GET, &format!("/account/oauth-clients/{}", path_segment(id)), token),
+            "get_oauth_client",
+        )
+        .await
     }
 
     /// Registers an OAuth client; the answer carries its secret.
@@ -108,7 +112,8 @@ impl LinodeClient {
         token: &SecretString,
         body: &NewOAuthClient<'_>,
     ) -> Result<OAuthClient, LinodeError> {
-        send(self.authed(Method::POST, "/account/oauth-clients", token).json(body)).await
+        send(self.authed(Method::POST, "/account/oauth-clients", token).json(body), "create_oauth_client")
+            .await
     }
 
     /// Changes an OAuth client's label or redirect.
@@ -119,7 +124,7 @@ impl LinodeClient {
         body: &OAuthClientUpdate<'_>,
     ) -> Result<OAuthClient, LinodeError> {
         let path = format!("/account/oauth-clients/{}", path_segment(id));
-        send(self.authed(Method::PUT, &path, token).json(body)).await
+        send(self.authed(Method::PUT, &path, token).json(body), "update_oauth_client").await
     }
 
     /// Issues a new secret; the old one stops working.
@@ -129,13 +134,14 @@ impl LinodeClient {
         id: &str,
     ) -> Result<OAuthClient, LinodeError> {
         let path = format!("/account/oauth-clients/{}/reset-secret", path_segment(id));
-        send(self.authed(Method::POST, &path, token)).await
+        send(self.authed(Method::POST, &path, token), "reset_oauth_client_secret").await
     }
 
     /// Deletes an OAuth client.
     pub async fn delete_oauth_client(&self, token: &SecretString, id: &str) -> Result<(), LinodeError> {
         let path = format!("/account/oauth-clients/{}", path_segment(id));
-        let _: serde_json::Value = send(self.authed(Method::DELETE, &path, token)).await?;
+        let _: serde_json::Value =
+            send(self.authed(Method::DELETE, &path, token), "delete_oauth_client").await?;
         Ok(())
     }
 
@@ -145,7 +151,7 @@ impl LinodeClient {
         token: &SecretString,
         body: &NewStackScript<'_>,
     ) -> Result<StackScript, LinodeError> {
-        send(self.authed(Method::POST, "/linode/stackscripts", token).json(body)).await
+        send(self.authed(Method::POST, "/linode/stackscripts", token).json(body), "create_stackscript").await
     }
 
     /// Reads a StackScript with a token, so a private one of the account is found too.
@@ -154,7 +160,7 @@ impl LinodeClient {
         token: &SecretString,
         id: u64,
     ) -> Result<StackScript, LinodeError> {
-        send(self.authed(Method::GET, &format!("/linode/stackscripts/{id}"), token)).await
+        send(self.authed(Method::GET, &format!("/linode/stackscripts/{id}"), token), "get_stackscript").await
     }
 }
 

@@ -51,7 +51,7 @@ impl LinodeClient {
     /// One StackScript, read without a token (it must be public).
     #[tracing::instrument(skip(self))]
     pub async fn stackscript(&self, id: u64) -> Result<StackScript, LinodeError> {
-        send(self.request(Method::GET, &format!("/linode/stackscripts/{id}"))).await
+        send(self.request(Method::GET, &format!("/linode/stackscripts/{id}")), "get_stackscript").await
     }
 
     /// Creates an instance with the visitor's token. Sent once, never retried.
@@ -63,7 +63,7 @@ impl LinodeClient {
     ) -> Result<Instance, LinodeError> {
         let request =
             self.request(Method::POST, "/linode/instances").bearer_auth(token.expose_secret()).json(body);
-        send(request).await
+        send(request, "create_instance").await
     }
 
     /// Reads one instance with the visitor's token.
@@ -71,13 +71,13 @@ impl LinodeClient {
     pub async fn instance(&self, token: &SecretString, id: u64) -> Result<Instance, LinodeError> {
         let request =
             self.request(Method::GET, &format!("/linode/instances/{id}")).bearer_auth(token.expose_secret());
-        send(request).await
+        send(request, "get_instance").await
     }
 
     /// Follows every page of a list, with the same filter on each.
     async fn list<T: DeserializeOwned>(
         &self,
-        path: &str,
+        path: &'static str,
         filter: Option<&str>,
     ) -> Result<Vec<T>, LinodeError> {
         let mut items = Vec::new();
@@ -91,7 +91,7 @@ impl LinodeClient {
             if let Some(filter) = filter {
                 request = request.header("X-Filter", filter);
             }
-            let answer: Page<T> = send(request).await?;
+            let answer: Page<T> = send(request, path).await?;
             items.extend(answer.data);
             if answer.page >= answer.pages || page >= MAX_PAGES {
                 return Ok(items);
@@ -101,11 +101,32 @@ impl LinodeClient {
     }
 }
 
-/// Sends a request and reads a JSON answer, or Linode's error.
-pub(crate) async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, LinodeError> {
-    let response = request.send().await.map_err(LinodeError::transport)?;
-    if !response.status().is_success() {
-        return Err(LinodeError::from_response(response).await);
+/// Sends a request and reads a JSON answer, or Linode's error; `endpoint`
+/// names the call in metrics.
+pub(crate) async fn send<T: DeserializeOwned>(
+    request: RequestBuilder,
+    endpoint: &'static str,
+) -> Result<T, LinodeError> {
+    let started = std::time::Instant::now();
+    let outcome = async {
+        let response = request.send().await.map_err(LinodeError::transport)?;
+        if !response.status().is_success() {
+            return Err(LinodeError::from_response(response).await);
+        }
+        response.json().await.map_err(LinodeError::transport)
     }
-    response.json().await.map_err(LinodeError::transport)
+    .await;
+    crate::metrics::linode_call(endpoint, &outcome_label(&outcome), started);
+    outcome
+}
+
+/// `ok`, the status Linode sent, `timeout` or `unreachable`.
+pub(crate) fn outcome_label<T>(outcome: &Result<T, LinodeError>) -> String {
+    match outcome {
+        Ok(_) => "ok".to_owned(),
+        Err(LinodeError::Status { status, .. }) => status.as_u16().to_string(),
+        Err(LinodeError::Timeout) => "timeout".to_owned(),
+        Err(LinodeError::Unreachable(_)) => "unreachable".to_owned(),
+        Err(LinodeError::Decode(_)) => "undecodable".to_owned(),
+    }
 }

@@ -105,7 +105,8 @@ impl LoginClient {
             ("client_id", &self.client_id),
             ("client_secret", self.client_secret.expose_secret()),
         ];
-        let body: TokenBody = send(self.http.post(self.url("/oauth/token")).form(&form)).await?;
+        let body: TokenBody =
+            send(self.http.post(self.url("/oauth/token")).form(&form), "oauth_token").await?;
         Ok(body.into())
     }
 
@@ -118,7 +119,8 @@ impl LoginClient {
             ("client_secret", self.client_secret.expose_secret()),
             ("refresh_token", refresh_token.expose_secret()),
         ];
-        let body: TokenBody = send(self.http.post(self.url("/oauth/token")).form(&form)).await?;
+        let body: TokenBody =
+            send(self.http.post(self.url("/oauth/token")).form(&form), "oauth_refresh").await?;
         Ok(body.into())
     }
 
@@ -131,14 +133,24 @@ impl LoginClient {
             ("client_secret", self.client_secret.expose_secret()),
             ("token", token.expose_secret()),
         ];
-        let response = self
-            .http
-            .post(self.url("/oauth/revoke"))
-            .form(&form)
-            .send()
-            .await
-            .map_err(LinodeError::transport)?;
-        if response.status().is_success() { Ok(()) } else { Err(LinodeError::from_response(response).await) }
+        let started = std::time::Instant::now();
+        let outcome = async {
+            let response = self
+                .http
+                .post(self.url("/oauth/revoke"))
+                .form(&form)
+                .send()
+                .await
+                .map_err(LinodeError::transport)?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                Err(LinodeError::from_response(response).await)
+            }
+        }
+        .await;
+        crate::metrics::linode_call("oauth_revoke", &super::api::outcome_label(&outcome), started);
+        outcome
     }
 
     fn url(&self, path: &str) -> String {

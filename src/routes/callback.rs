@@ -62,10 +62,11 @@ pub async fn callback(
     if !pending.state_matches(returned_state) {
         return Err(AppError::StateMismatch);
     }
-    if !state.used_states.claim(&pending.state) {
+    if !state.claims.claim(&pending.state).await.map_err(|_| AppError::StoreUnavailable)? {
         return Err(AppError::AlreadyUsed { deploy: None });
     }
     session::consume_pending(&session, &pending).await?;
+    session.save().await?;
 
     match state.deployer.deploy(&pending.choice, code).await {
         Ok(deployed) => success(&state, &session, &pending, deployed).await,

@@ -55,6 +55,8 @@ pub async fn submit(
     // A new id for the session that now holds a login in progress (no fixation).
     session.cycle_id().await?;
     store_pending(&session, &pending).await?;
+    // Saved now, so a store that is down is a 503 page here, not a lost login later.
+    session.save().await?;
     let url = state.login.authorize_url(&state.scopes, &state.settings.redirect_uri(), &pending.state);
     // A serialized URL is always printable ASCII, so it is always a valid header value.
     let location = HeaderValue::from_str(url.as_str()).expect("a URL is a valid header value");

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deploys/{id}/status", get(progress::status).layer(no_store()))
         .route("/deploys/{id}/events", get(progress::events).layer(no_store()))
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/static/{file}", get(assets::serve))
         .fallback(|| async { AppError::NotFound })
 }

@@ -52,6 +52,8 @@ pub struct Mount {
     pub state: Arc<SandboxState>,
     /// The login server's base as the visitor's browser reaches it.
     pub browser_login_url: Url,
+    /// Delay added to every answer (benchmarks).
+    pub latency: std::time::Duration,
 }
 
 impl Mount {
@@ -87,11 +89,22 @@ impl Mount {
             public_url = %settings.public_url,
             "sandbox mode: Linode is simulated under /sandbox/; nothing is created on Linode"
         );
-        Self { state, browser_login_url }
+        Self { state, browser_login_url, latency: settings.sandbox_latency }
     }
 
     /// The routes to merge into the app.
     pub fn router(self) -> Router {
-        router(self.state)
+        let latency = self.latency;
+        let routes = router(self.state);
+        if latency.is_zero() {
+            return routes;
+        }
+        // Like a faraway Linode: every answer takes `latency` longer.
+        routes.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                tokio::time::sleep(latency).await;
+                next.run(request).await
+            },
+        ))
     }
 }

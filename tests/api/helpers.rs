@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use install_on_linode::settings::{LogFormat, Settings};
+use install_on_linode::settings::{LogFormat, SessionStoreSetting, Settings};
 use install_on_linode::startup::Application;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string, header, method, path, query_param, query_param_is_missing};
@@ -77,6 +77,11 @@ pub fn test_settings(linode: &MockServer) -> Settings {
         http_timeout: Duration::from_secs(2),
         catalog_ttl: Duration::from_secs(300),
         sandbox: false,
+        session_store: SessionStoreSetting::Memory,
+        metrics_addr: None,
+        trusted_proxies: Vec::new(),
+        rate_limit_per_minute: 0,
+        sandbox_latency: Duration::ZERO,
     }
 }
 
@@ -96,7 +101,7 @@ pub async fn spawn_bare_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(&linode);
     settings.public_url = url::Url::parse(&address).unwrap();
     tweak(&mut settings);
-    let app = Application::with_listener(settings, listener);
+    let app = Application::with_listener(settings, listener).unwrap();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let browser = reqwest::Client::builder()
         .cookie_store(true)
@@ -325,7 +330,7 @@ pub async fn spawn_sandbox() -> SandboxApp {
     let mut settings = placeholder;
     settings.public_url = url::Url::parse(&address).unwrap();
     settings.sandbox = true;
-    let app = Application::with_listener(settings, listener);
+    let app = Application::with_listener(settings, listener).unwrap();
     let linode = app.sandbox().expect("sandbox mode");
     linode.set_boot_time(Duration::from_millis(1500));
     tokio::spawn(app.run_until_stopped(std::future::pending()));
@@ -357,6 +362,11 @@ impl MockServerless {
             http_timeout: Duration::from_secs(5),
             catalog_ttl: Duration::from_secs(300),
             sandbox: true,
+            session_store: SessionStoreSetting::Memory,
+            metrics_addr: None,
+            trusted_proxies: Vec::new(),
+            rate_limit_per_minute: 0,
+            sandbox_latency: Duration::ZERO,
         }
     }
 }

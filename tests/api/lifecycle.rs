@@ -17,9 +17,10 @@ async fn shutting_down_revokes_the_tokens_of_servers_still_starting_and_stops() 
     let mut settings = test_settings(&linode);
     settings.public_url = url::Url::parse(&address).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(Application::with_listener(settings, listener).run_until_stopped(async {
-        let _ = stopped.await;
-    }));
+    let server =
+        tokio::spawn(Application::with_listener(settings, listener).unwrap().run_until_stopped(async {
+            let _ = stopped.await;
+        }));
     let app = TestApp {
         address,
         linode,

@@ -1,0 +1,77 @@
+//! Prometheus metrics, served on their own listener (`APP_METRICS_ADDR`) so
+//! they are never public by accident. Recorded with the `metrics` facade and
+//! rendered by `metrics-exporter-prometheus`; without a listener nothing is
+//! installed and every recording call is a no-op.
+//!
+//! - `http_requests_total{route,method,status}`, `http_request_duration_seconds{route}`
+//! - `deploys_total{outcome}` (started, succeeded, failed) and `deploys_failed_total{reason}`
+//! - `linode_requests_total{endpoint,outcome}`, `linode_request_duration_seconds{endpoint}`
+//! - `catalog_requests_total{result}` (hit, stale, miss)
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets, in seconds: from 0.5 ms to 30 s.
+const BUCKETS: &[f64] =
+    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Installs the process-wide recorder once and returns its handle.
+pub fn install() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), BUCKETS)
+                .expect("buckets are not empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Only fails if another recorder was installed first; the handle still renders ours.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Middleware: counts each request by route template (never by raw path).
+pub async fn track_requests(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Records one call to Linode.
+pub fn linode_call(endpoint: &'static str, outcome: &str, started: Instant) {
+    metrics::counter!("linode_requests_total", "endpoint" => endpoint, "outcome" => outcome.to_owned())
+        .increment(1);
+    metrics::histogram!("linode_request_duration_seconds", "endpoint" => endpoint)
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// Records a deploy's progress: `started`, `succeeded` or `failed` (with a reason).
+pub fn deploy(outcome: &'static str, reason: Option<&'static str>) {
+    metrics::counter!("deploys_total", "outcome" => outcome).increment(1);
+    if let Some(reason) = reason {
+        metrics::counter!("deploys_failed_total", "reason" => reason).increment(1);
+    }
+}
+
+/// Records how the catalog was served.
+pub fn catalog(result: &'static str) {
+    metrics::counter!("catalog_requests_total", "result" => result).increment(1);
+}

@@ -1,0 +1,176 @@
+//! What replicas share: the visitors' sessions and the once-only claim on an
+//! OAuth state. In memory for one replica (the default), or in Redis so that
+//! any number of replicas behind a load balancer serve one visitor's flow.
+//!
+//! Redis is reached through `fred` (the client `tower-sessions-redis-store`
+//! builds on), set to fail fast: while Redis is down, a request that needs it
+//! gets a 503 page at once instead of waiting, and the pool reconnects on its
+//! own, so the next visitor after Redis returns succeeds.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use fred::prelude::*;
+use fred::types::{Expiration, SetOptions};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::{ExpiredDeletion, SessionStore, session_store};
+use tower_sessions_redis_store::RedisStore;
+
+use crate::session::UsedStates;
+use crate::session_store::MemoryStore;
+use crate::settings::SessionStoreSetting;
+
+/// How long a used OAuth state is remembered (longer than any session).
+const CLAIM_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// The session store the app was configured with.
+#[derive(Debug, Clone)]
+pub enum Sessions {
+    /// This process's memory.
+    Memory(MemoryStore),
+    /// Redis, shared.
+    Redis(RedisStore<Pool>),
+}
+
+#[async_trait]
+impl SessionStore for Sessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Self::Memory(store) => store.create(record).await,
+            Self::Redis(store) => store.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Self::Memory(store) => store.save(record).await,
+            Self::Redis(store) => store.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Memory(store) => store.load(id).await,
+            Self::Redis(store) => store.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Memory(store) => store.delete(id).await,
+            Self::Redis(store) => store.delete(id).await,
+        }
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for Sessions {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            Self::Memory(store) => store.delete_expired().await,
+            // Redis expires session keys itself.
+            Self::Redis(_) => Ok(()),
+        }
+    }
+}
+
+/// The once-only claim on an OAuth state, so two callbacks racing on two
+/// replicas cannot both deploy.
+#[derive(Debug)]
+pub enum Claims {
+    /// In this process.
+    Memory(UsedStates),
+    /// `SET … NX` in Redis.
+    Redis(Pool),
+}
+
+/// Redis did not answer.
+#[derive(Debug, thiserror::Error)]
+#[error("the shared store did not answer: {0}")]
+pub struct StoreUnavailable(String);
+
+impl Claims {
+    /// Claims `state`; true for the first caller across every replica.
+    pub async fn claim(&self, state: &str) -> Result<bool, StoreUnavailable> {
+        match self {
+            Self::Memory(used) => Ok(used.claim(state)),
+            Self::Redis(pool) => {
+                let set: Option<String> = pool
+                    .set(
+                        format!("iol:used-state:{state}"),
+                        "1",
+                        Some(Expiration::EX(CLAIM_TTL.as_secs() as i64)),
+                        Some(SetOptions::NX),
+                        false,
+                    )
+                    .await
+                    .map_err(|e| StoreUnavailable(e.to_string()))?;
+                Ok(set.is_some())
+            }
+        }
+    }
+}
+
+/// The shared stores, connected.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// Sessions.
+    pub sessions: Sessions,
+    /// The Redis pool, when there is one.
+    pub redis: Option<Pool>,
+}
+
+impl Shared {
+    /// Connects to what `setting` names. Redis connects in the background: a
+    /// Redis that is not up yet makes the app unready, not dead.
+    pub fn connect(setting: &SessionStoreSetting) -> Result<(Self, Claims), String> {
+        match setting {
+            SessionStoreSetting::Memory => {
+                let store = MemoryStore::default();
+                store.spawn_cleanup(Duration::from_secs(60));
+                Ok((
+                    Self { sessions: Sessions::Memory(store), redis: None },
+                    Claims::Memory(UsedStates::default()),
+                ))
+            }
+            SessionStoreSetting::Redis(url) => {
+                let config =
+                    Config::from_url(url).map_err(|e| format!("APP_SESSION_STORE is invalid: {e}"))?;
+                let pool = Builder::from_config(config)
+                    .with_connection_config(|c| {
+                        c.connection_timeout = Duration::from_secs(2);
+                        c.internal_command_timeout = Duration::from_secs(2);
+                        c.max_command_attempts = 1;
+                    })
+                    .with_performance_config(|p| p.default_command_timeout = Duration::from_secs(2))
+                    .set_policy(ReconnectPolicy::new_constant(0, 500))
+                    .build_pool(4)
+                    .map_err(|e| format!("APP_SESSION_STORE could not be used: {e}"))?;
+                pool.connect();
+                let waiting = pool.clone();
+                tokio::spawn(async move {
+                    if tokio::time::timeout(Duration::from_secs(5), waiting.wait_for_connect()).await.is_err()
+                    {
+                        tracing::warn!("Redis is not reachable yet; visitors get a 503 page until it is");
+                    }
+                });
+                let shared = Self {
+                    sessions: Sessions::Redis(RedisStore::new(pool.clone())),
+                    redis: Some(pool.clone()),
+                };
+                Ok((shared, Claims::Redis(pool)))
+            }
+        }
+    }
+
+    /// Whether the session store answers now.
+    pub async fn ready(&self) -> bool {
+        match &self.redis {
+            None => true,
+            Some(pool) => {
+                let ping = pool.ping::<String>(None);
+                matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(_)))
+            }
+        }
+    }
+}
