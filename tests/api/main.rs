@@ -11,6 +11,7 @@ mod helpers;
 mod lifecycle;
 mod logs;
 mod pages;
+mod production;
 mod sandbox;
 mod setup;
 mod watch;

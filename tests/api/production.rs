@@ -1,0 +1,352 @@
+//! Running in production: replicas sharing sessions through a real Redis,
+//! Redis going away and coming back, readiness, metrics, rate limits and the
+//! container's health probe.
+//!
+//! The Redis tests start Debian's `redis-server` on a free loopback port.
+//! Without it they say they were skipped and why; with `CI=true` they fail.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use install_on_linode::settings::{SessionStoreSetting, Settings};
+use install_on_linode::startup::Application;
+
+use crate::helpers::*;
+
+const REDIS: &str = "/usr/bin/redis-server";
+
+/// A throwaway Redis on a loopback port; stopped when dropped.
+struct Redis {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl Redis {
+    fn available(test: &str) -> bool {
+        if Path::new(REDIS).exists() {
+            return true;
+        }
+        let why = format!("{test}: skipped, {REDIS} not installed (apt-get install redis-server)");
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{why}; CI=true requires it");
+        }
+        eprintln!("{why}");
+        false
+    }
+
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut redis = Self { child: None, port };
+        redis.restart().await;
+        redis
+    }
+
+    async fn restart(&mut self) {
+        let child = Command::new(REDIS)
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An app instance on its own port, with `settings` adjusted by `tweak`.
+async fn replica(
+    linode: &wiremock::MockServer,
+    public_url: &str,
+    tweak: impl FnOnce(&mut Settings),
+) -> (String, Application) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut settings = test_settings(linode);
+    settings.public_url = url::Url::parse(public_url).unwrap_or_else(|_| url::Url::parse(&address).unwrap());
+    tweak(&mut settings);
+    (address, Application::with_listener(settings, listener).unwrap())
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn post_choice(browser: &reqwest::Client, replica: &str, origin: &str) -> reqwest::Response {
+    browser
+        .post(replica)
+        .header("Origin", origin)
+        .form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn state_of(response: &reqwest::Response) -> String {
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
+}
+
+#[tokio::test]
+async fn a_flow_started_on_one_replica_finishes_on_another_through_redis() {
+    if !Redis::available("a_flow_started_on_one_replica_finishes_on_another_through_redis") {
+        return;
+    }
+    let redis = Redis::start().await;
+    let linode = wiremock::MockServer::start().await;
+    mount_catalog(&linode).await;
+    mount_happy_deploy(&linode, "c").await;
+    let shared = |s: &mut Settings| s.session_store = SessionStoreSetting::Redis(redis.url());
+    let (a, app_a) = replica(&linode, "", shared).await;
+    let (b, app_b) = replica(&linode, &a, shared).await;
+    tokio::spawn(app_a.run_until_stopped(std::future::pending()));
+    tokio::spawn(app_b.run_until_stopped(std::future::pending()));
+    let visitor = browser();
+
+    let posted = post_choice(&visitor, &a, &a).await;
+    assert_eq!(posted.status(), 302);
+    let state = state_of(&posted);
+    let finished = visitor
+        .get(format!("{b}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state)])
+        .send()
+        .await
+        .unwrap();
+    let replayed = visitor
+        .get(format!("{a}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(finished.status(), 200, "replica B finishes what A started");
+    assert_eq!(replayed.status(), 409, "and A knows it is done");
+    let creates = linode
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/v4/linode/instances")
+        .count();
+    assert_eq!(creates, 1);
+}
+
+#[tokio::test]
+async fn redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_once_it_is_back() {
+    if !Redis::available(
+        "redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_once_it_is_back",
+    ) {
+        return;
+    }
+    let mut redis = Redis::start().await;
+    let linode = wiremock::MockServer::start().await;
+    mount_catalog(&linode).await;
+    mount_happy_deploy(&linode, "c").await;
+    let (a, app) = replica(&linode, "", |s| s.session_store = SessionStoreSetting::Redis(redis.url())).await;
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let first = browser();
+    let state = state_of(&post_choice(&first, &a, &a).await);
+
+    redis.stop();
+    let callback = first
+        .get(format!("{a}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state)])
+        .send()
+        .await
+        .unwrap();
+    let posted = post_choice(&browser(), &a, &a).await;
+    let ready = reqwest::get(format!("{a}/readyz")).await.unwrap();
+
+    assert_eq!(callback.status(), 503);
+    let page = html(&callback.text().await.unwrap());
+    assert_eq!(text_of(&page, "h1").as_deref(), Some("Service unavailable"));
+    assert_eq!(posted.status(), 503, "a new visitor is told too, not sent to log in");
+    assert_eq!(ready.status(), 503);
+    let creates = linode
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/v4/linode/instances")
+        .count();
+    assert_eq!(creates, 0);
+
+    redis.restart().await;
+    let next = browser();
+    let mut posted = post_choice(&next, &a, &a).await;
+    for _ in 0..40 {
+        if posted.status() == 302 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        posted = post_choice(&next, &a, &a).await;
+    }
+    assert_eq!(posted.status(), 302, "Redis is back");
+    let state = state_of(&posted);
+    let done = next
+        .get(format!("{a}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+}
+
+#[tokio::test]
+async fn readiness_needs_the_catalog_and_liveness_does_not() {
+    let app = spawn_bare_app(|_| {}).await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(500))
+        .mount(&app.linode)
+        .await;
+
+    let not_ready = app.get("/readyz").await;
+    let alive = app.get("/healthz").await;
+    assert_eq!(not_ready.status(), 503);
+    let body: serde_json::Value = not_ready.json().await.unwrap();
+    assert_eq!(body["catalog"], false);
+    assert_eq!(body["sessions"], true);
+    assert_eq!(alive.status(), 200);
+
+    app.linode.reset().await;
+    mount_catalog(&app.linode).await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_deploys_linode_calls_and_the_catalog_on_their_own_listener() {
+    let linode = wiremock::MockServer::start().await;
+    mount_catalog(&linode).await;
+    mount_happy_deploy(&linode, "c").await;
+    let (address, app) =
+        replica(&linode, "", |s| s.metrics_addr = Some("127.0.0.1:0".parse().unwrap())).await;
+    let metrics = format!("http://{}/metrics", app.metrics_addr().unwrap());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let visitor = browser();
+    visitor.get(&address).send().await.unwrap();
+    let state = state_of(&post_choice(&visitor, &address, &address).await);
+    visitor
+        .get(format!("{address}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state)])
+        .send()
+        .await
+        .unwrap();
+
+    let scraped = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+
+    for expected in [
+        r#"http_requests_total{route="/",method="GET",status="200"}"#,
+        r#"http_requests_total{route="/auth_callback",method="GET",status="200"}"#,
+        "http_request_duration_seconds_bucket{route=\"/\"",
+        r#"deploys_total{outcome="started"}"#,
+        r#"deploys_total{outcome="succeeded"}"#,
+        r#"linode_requests_total{endpoint="create_instance",outcome="ok"}"#,
+        "linode_request_duration_seconds_bucket{endpoint=\"oauth_token\"",
+        r#"catalog_requests_total{result="miss"}"#,
+    ] {
+        assert!(scraped.contains(expected), "missing {expected} in\n{scraped}");
+    }
+    assert_eq!(
+        visitor.get(format!("{address}/metrics")).send().await.unwrap().status(),
+        404,
+        "not on the public port"
+    );
+}
+
+#[tokio::test]
+async fn a_client_over_its_limit_gets_a_429_page_saying_when_to_retry() {
+    let linode = wiremock::MockServer::start().await;
+    mount_catalog(&linode).await;
+    let (address, app) = replica(&linode, "", |s| s.rate_limit_per_minute = 2).await;
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let visitor = browser();
+
+    let statuses: Vec<u16> = {
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            statuses.push(post_choice(&visitor, &address, &address).await.status().as_u16());
+        }
+        statuses
+    };
+    let limited = post_choice(&visitor, &address, &address).await;
+    let page_view = visitor.get(&address).send().await.unwrap();
+
+    assert_eq!(statuses, [302, 302, 429]);
+    let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry));
+    let page = html(&limited.text().await.unwrap());
+    assert!(text_of(&page, "#next-step").unwrap().contains("seconds"));
+    assert_eq!(page_view.status(), 200, "looking at the form is never limited");
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let linode = wiremock::MockServer::start().await;
+    mount_catalog(&linode).await;
+    let (address, app) = replica(&linode, "", |s| {
+        s.rate_limit_per_minute = 1;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let post_as = |client: &'static str| {
+        browser()
+            .post(&address)
+            .header("Origin", &address)
+            .header("X-Forwarded-For", client)
+            .form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
+            .send()
+    };
+
+    assert_eq!(post_as("203.0.113.1").await.unwrap().status(), 302);
+    assert_eq!(post_as("203.0.113.2").await.unwrap().status(), 302);
+    assert_eq!(post_as("203.0.113.1").await.unwrap().status(), 429);
+}
+
+#[tokio::test]
+async fn the_healthcheck_command_exits_0_for_a_live_server_and_1_otherwise() {
+    let app = spawn_bare_app(|_| {}).await;
+    let run = |url: String| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_install-on-linode"))
+            .args(["healthcheck", "--url", &url])
+            .output()
+    };
+
+    let live = run(format!("{}/healthz", app.address)).await.unwrap();
+    let dead = run("http://127.0.0.1:9/healthz".to_owned()).await.unwrap();
+
+    assert_eq!(live.status.code(), Some(0));
+    assert_eq!(dead.status.code(), Some(1));
+}
