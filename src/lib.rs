@@ -50,3 +50,4 @@ pub mod telemetry;
 pub mod templates;
 pub mod udf;
 pub mod watch;
+pub mod watch_mirror;

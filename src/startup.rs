@@ -180,7 +180,12 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppState {
             stackscript_id: settings.stackscript_id,
             group: settings.application_name.clone(),
         }),
-        watches: Watches::new(api.clone(), login.clone(), Timing::default()),
+        watches: Watches::new(
+            api.clone(),
+            login.clone(),
+            Timing::default(),
+            shared.redis.clone().map(crate::watch_mirror::Mirror::new),
+        ),
         login,
         scopes: OAuthScopes::deploy(),
         claims: Arc::new(claims),

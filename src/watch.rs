@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::SecretString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -47,7 +47,7 @@ pub const KEEP_FINISHED: Duration = Duration::from_secs(30 * 60);
 pub const MAX_WATCHES: usize = 10_000;
 
 /// Why the app gave up the visitor's access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Revoked {
     /// The server runs.
@@ -85,7 +85,7 @@ impl Revoked {
 }
 
 /// What a visitor sees of a deploy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Progress {
     /// The Linode's label.
     pub label: String,
@@ -164,6 +164,7 @@ pub struct Watches {
     api: LinodeClient,
     login: LoginClient,
     timing: Timing,
+    mirror: Option<crate::watch_mirror::Mirror>,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
     tasks: TaskTracker,
@@ -171,11 +172,17 @@ pub struct Watches {
 
 impl Watches {
     /// A registry that reads instances with `api` and revokes with `login`.
-    pub fn new(api: LinodeClient, login: LoginClient, timing: Timing) -> Arc<Self> {
+    pub fn new(
+        api: LinodeClient,
+        login: LoginClient,
+        timing: Timing,
+        mirror: Option<crate::watch_mirror::Mirror>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             api,
             login,
             timing,
+            mirror,
             watches: Mutex::default(),
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -202,6 +209,7 @@ impl Watches {
             viewers: AtomicUsize::new(0),
             finished: Mutex::new(None),
         });
+        self.publish(&id, &watch);
         let full = {
             let mut watches = self.watches.lock().unwrap_or_else(|p| p.into_inner());
             forget_old(&mut watches);
@@ -209,13 +217,26 @@ impl Watches {
             watches.len() > MAX_WATCHES
         };
         if self.stop.is_cancelled() || full {
-            self.finish(&watch, &token, if full { Revoked::VisitorLeft } else { Revoked::Shutdown }).await;
+            self.finish(&id, &watch, &token, if full { Revoked::VisitorLeft } else { Revoked::Shutdown })
+                .await;
             return id;
         }
         let this = Arc::clone(self);
         let instance_id = instance.id;
-        self.tasks.spawn(async move { this.run(watch, instance_id, token).await });
+        let watch_id = id.clone();
+        self.tasks.spawn(async move { this.run(&watch_id, watch, instance_id, token).await });
         id
+    }
+
+    /// The mirror other replicas read, when there is one.
+    pub fn mirror(&self) -> Option<&crate::watch_mirror::Mirror> {
+        self.mirror.as_ref()
+    }
+
+    fn publish(&self, id: &str, watch: &Watch) {
+        if let Some(mirror) = &self.mirror {
+            mirror.publish(id, &watch.progress.borrow());
+        }
     }
 
     /// The watch of a deploy.
@@ -241,18 +262,23 @@ impl Watches {
         self.tasks.wait().await;
     }
 
-    async fn run(&self, watch: Arc<Watch>, instance_id: u64, token: SecretString) {
+    async fn run(&self, id: &str, watch: Arc<Watch>, instance_id: u64, token: SecretString) {
         let started = Instant::now();
         let reason = loop {
             match self.api.instance(&token, instance_id).await {
                 Ok(instance) => {
                     let running = instance.status == "running";
-                    watch.progress.send_modify(|p| {
+                    let changed = watch.progress.send_if_modified(|p| {
+                        let before = (p.status.clone(), p.ip.clone());
                         p.status = instance.status.clone();
                         if let Some(ip) = instance.ipv4.first() {
                             p.ip = Some(ip.clone());
                         }
+                        before != (p.status.clone(), p.ip.clone())
                     });
+                    if changed {
+                        self.publish(id, &watch);
+                    }
                     if running {
                         break Revoked::Running;
                     }
@@ -266,7 +292,7 @@ impl Watches {
             if started.elapsed() >= hard_bound {
                 break Revoked::TimeLimit;
             }
-            if watch.visitor_left(left_after) {
+            if watch.visitor_left(left_after) && !self.seen_elsewhere(id, left_after).await {
                 break Revoked::VisitorLeft;
             }
             tokio::select! {
@@ -274,10 +300,17 @@ impl Watches {
                 () = tokio::time::sleep(poll_every.min(hard_bound.saturating_sub(started.elapsed()))) => {}
             }
         };
-        self.finish(&watch, &token, reason).await;
+        self.finish(id, &watch, &token, reason).await;
     }
 
-    async fn finish(&self, watch: &Watch, token: &SecretString, reason: Revoked) {
+    async fn seen_elsewhere(&self, id: &str, within: Duration) -> bool {
+        match &self.mirror {
+            Some(mirror) => mirror.seen_within(id, within).await,
+            None => false,
+        }
+    }
+
+    async fn finish(&self, id: &str, watch: &Watch, token: &SecretString, reason: Revoked) {
         match self.login.expire(token).await {
             Ok(()) => tracing::info!(reason = ?reason, "watch ended; token revoked"),
             Err(error) => tracing::warn!(%error, reason = ?reason, "watch ended; could not revoke the token"),
@@ -288,6 +321,7 @@ impl Watches {
             p.access_note = Some(reason.sentence().to_owned());
         });
         *watch.finished.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        self.publish(id, watch);
     }
 }
 

@@ -1,9 +1,11 @@
 //! A deploy's progress after the success page: `/deploys/{id}` (a page that
 //! refreshes itself, for browsers without scripts), `/status` (JSON) and
 //! `/events` (server-sent events). Only the session that started the deploy
-//! may see it; nothing secret is shown.
+//! may see it; nothing secret is shown. The replica that watches serves it
+//! from memory; another replica serves the copy mirrored in Redis.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -12,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::WatchStream;
+use tokio_stream::wrappers::{IntervalStream, WatchStream};
 use tower_sessions::Session;
 
 use crate::error::AppError;
@@ -20,16 +22,39 @@ use crate::session;
 use crate::state::AppState;
 use crate::templates::ProgressPage;
 use crate::watch::{Progress, Watch};
+use crate::watch_mirror::Mirror;
 
-async fn owned_watch(
-    state: &AppState,
-    session: &Session,
-    id: &str,
-) -> Result<std::sync::Arc<Watch>, AppError> {
+/// Where a deploy's progress comes from.
+enum View {
+    /// This replica watches it.
+    Local(Arc<Watch>),
+    /// Another replica does; its progress is mirrored.
+    Remote(Mirror, String),
+}
+
+impl View {
+    async fn progress(&self) -> Option<Progress> {
+        match self {
+            Self::Local(watch) => Some(watch.progress()),
+            Self::Remote(mirror, id) => {
+                mirror.seen(id).await;
+                mirror.read(id).await
+            }
+        }
+    }
+}
+
+async fn view(state: &AppState, session: &Session, id: &str) -> Result<View, AppError> {
     if !session::owns_deploy(session, id).await? {
         return Err(AppError::NotFound);
     }
-    state.watches.get(id).ok_or(AppError::NotFound)
+    if let Some(watch) = state.watches.get(id) {
+        return Ok(View::Local(watch));
+    }
+    match state.watches.mirror() {
+        Some(mirror) if mirror.read(id).await.is_some() => Ok(View::Remote(mirror.clone(), id.to_owned())),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 /// `GET /deploys/{id}`: the progress page.
@@ -38,7 +63,7 @@ pub async fn page(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let progress = owned_watch(&state, &session, &id).await?.progress();
+    let progress = view(&state, &session, &id).await?.progress().await.ok_or(AppError::NotFound)?;
     Ok(ProgressPage {
         chrome: state.chrome.clone(),
         elapsed_secs: progress.elapsed_secs(),
@@ -72,7 +97,7 @@ pub async fn status(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let progress = owned_watch(&state, &session, &id).await?.progress();
+    let progress = view(&state, &session, &id).await?.progress().await.ok_or(AppError::NotFound)?;
     Ok(Json(StatusBody::from(progress)).into_response())
 }
 
@@ -82,29 +107,45 @@ pub async fn events(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let watch = owned_watch(&state, &session, &id).await?;
-    let (receiver, guard) = watch.subscribe();
-    // Each change is sent, and a tick every second keeps the elapsed time moving.
-    let changes = WatchStream::new(receiver);
-    let ticks = tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(Duration::from_secs(1)));
-    let watch_for_ticks = std::sync::Arc::clone(&watch);
-    let stream = changes
-        .merge(ticks.map(move |_| watch_for_ticks.progress()))
-        .map(move |progress| {
-            let _present = &guard;
-            progress
-        })
-        .take_while({
-            // Send the final state, then end.
-            let mut ended = false;
-            move |p: &Progress| {
-                let go = !ended;
-                ended = !p.watching;
-                go
-            }
-        })
-        .map(|progress| {
-            Ok::<_, Infallible>(Event::default().json_data(StatusBody::from(progress)).unwrap_or_default())
-        });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    let ticks = || IntervalStream::new(tokio::time::interval(Duration::from_secs(1)));
+    // The final state is sent, then the stream ends.
+    let until_done = || {
+        let mut ended = false;
+        move |p: &Progress| {
+            let go = !ended;
+            ended = !p.watching;
+            go
+        }
+    };
+    let event = |progress: Progress| {
+        Ok::<_, Infallible>(Event::default().json_data(StatusBody::from(progress)).unwrap_or_default())
+    };
+    let response = match view(&state, &session, &id).await? {
+        View::Local(watch) => {
+            let (receiver, guard) = watch.subscribe();
+            // Each change is sent, and a tick every second keeps the elapsed time moving.
+            let stream = WatchStream::new(receiver)
+                .merge(ticks().map(move |_| watch.progress()))
+                .map(move |progress| {
+                    let _present = &guard;
+                    progress
+                })
+                .take_while(until_done())
+                .map(event);
+            Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+        }
+        remote @ View::Remote(..) => {
+            let remote = Arc::new(remote);
+            let stream = ticks()
+                .then(move |_| {
+                    let remote = Arc::clone(&remote);
+                    async move { remote.progress().await }
+                })
+                .filter_map(|progress| progress)
+                .take_while(until_done())
+                .map(event);
+            Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+        }
+    };
+    Ok(response)
 }

@@ -350,3 +350,50 @@ async fn the_healthcheck_command_exits_0_for_a_live_server_and_1_otherwise() {
     assert_eq!(live.status.code(), Some(0));
     assert_eq!(dead.status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn a_deploys_progress_can_be_followed_on_any_replica() {
+    if !Redis::available("a_deploys_progress_can_be_followed_on_any_replica") {
+        return;
+    }
+    let redis = Redis::start().await;
+    let linode = wiremock::MockServer::start().await;
+    mount_catalog(&linode).await;
+    mount_happy_deploy(&linode, "c").await;
+    let shared = |s: &mut Settings| s.session_store = SessionStoreSetting::Redis(redis.url());
+    let (a, app_a) = replica(&linode, "", shared).await;
+    let (b, app_b) = replica(&linode, &a, shared).await;
+    tokio::spawn(app_a.run_until_stopped(std::future::pending()));
+    tokio::spawn(app_b.run_until_stopped(std::future::pending()));
+    let visitor = browser();
+    let state = state_of(&post_choice(&visitor, &a, &a).await);
+    let success = visitor
+        .get(format!("{a}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state)])
+        .send()
+        .await
+        .unwrap();
+    let page = html(&success.text().await.unwrap());
+    let progress = scraper::Selector::parse("#progress-link").unwrap();
+    let path = page.select(&progress).next().unwrap().value().attr("href").unwrap().to_owned();
+
+    let mut body = serde_json::Value::Null;
+    for _ in 0..50 {
+        body = visitor.get(format!("{b}{path}/status")).send().await.unwrap().json().await.unwrap();
+        if body["watching"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let events = visitor.get(format!("{b}{path}/events")).send().await.unwrap();
+    let stream =
+        tokio::time::timeout(Duration::from_secs(5), events.text()).await.expect("the stream ends").unwrap();
+    let page = visitor.get(format!("{b}{path}")).send().await.unwrap();
+    let stranger = reqwest::get(format!("{b}{path}/status")).await.unwrap();
+
+    assert_eq!(body["status"], "running", "replica B reads what replica A watches");
+    assert_eq!(body["revoked"], "running");
+    assert!(stream.contains("\"status\":\"running\""));
+    assert_eq!(page.status(), 200);
+    assert_eq!(stranger.status(), 404, "still only for the visitor's own session");
+}

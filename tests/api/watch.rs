@@ -21,6 +21,7 @@ async fn watches(app: &TestApp, timing: Timing) -> std::sync::Arc<Watches> {
         LinodeClient::new(http.clone(), &settings.linode_api_url),
         LoginClient::new(http, &settings.linode_login_url, CLIENT_ID.into(), CLIENT_SECRET.into()),
         timing,
+        None,
     )
 }
 
