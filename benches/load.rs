@@ -115,12 +115,23 @@ struct Wrk {
 fn wrk(url: &str, connections: u32, seconds: u32) -> Wrk {
     let threads = connections.min(2);
     let output = Command::new("wrk")
-        .args(["-t", &threads.to_string(), "-c", &connections.to_string(), "-d", &format!("{seconds}s"), "--latency", url])
+        .args([
+            "-t",
+            &threads.to_string(),
+            "-c",
+            &connections.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+            "--latency",
+            url,
+        ])
         .output()
         .expect("wrk runs (apt-get install wrk)");
     let text = String::from_utf8_lossy(&output.stdout);
     let number_after = |label: &str| -> Option<String> {
-        text.lines().find(|l| l.trim_start().starts_with(label)).map(|l| l.trim_start()[label.len()..].trim().to_owned())
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .map(|l| l.trim_start()[label.len()..].trim().to_owned())
     };
     let duration_ms = |s: String| -> f64 {
         let s = s.split_whitespace().next().unwrap_or("0").to_owned();
@@ -153,23 +164,40 @@ async fn get_route_table(app: &App, title: &str) {
     let bare = bare_route(body).await;
     let calls_before = app.linode_calls().await;
     println!("\nGET / {title}");
-    println!("{:>5} | {:>10} {:>9} {:>9} | {:>10} {:>9} {:>9} | {:>5} | errors", "conns", "app req/s", "p50 ms", "p99 ms", "bare req/s", "p50 ms", "p99 ms", "ratio");
+    println!(
+        "{:>5} | {:>10} {:>9} {:>9} | {:>10} {:>9} {:>9} | {:>5} | errors",
+        "conns", "app req/s", "p50 ms", "p99 ms", "bare req/s", "p50 ms", "p99 ms", "ratio"
+    );
     for connections in CONNECTIONS {
         let ours = wrk(&format!("{}/", app.base), connections, 5);
         let theirs = wrk(&format!("{bare}/"), connections, 5);
         println!(
             "{connections:>5} | {:>10.0} {:>9.3} {:>9.3} | {:>10.0} {:>9.3} {:>9.3} | {:>5.2} | {}",
-            ours.rps, ours.p50_ms, ours.p99_ms, theirs.rps, theirs.p50_ms, theirs.p99_ms, ours.rps / theirs.rps, ours.errors
+            ours.rps,
+            ours.p50_ms,
+            ours.p99_ms,
+            theirs.rps,
+            theirs.p50_ms,
+            theirs.p99_ms,
+            ours.rps / theirs.rps,
+            ours.errors
         );
     }
     let calls = app.linode_calls().await - calls_before;
-    println!("calls to Linode while serving GET /: {calls}");
+    println!("calls to Linode while serving GET /: {calls}; resident memory after: {:.1} MB", app.rss_mb());
 }
 
 /// One complete deploy: form, post, consent page, authorize, callback.
 async fn flow(client: &reqwest::Client, base: &str) -> Result<(), String> {
     let fail = |what: &str| format!("{what} failed");
-    client.get(base).send().await.map_err(|_| fail("GET /"))?.bytes().await.map_err(|_| fail("GET / body"))?;
+    client
+        .get(base)
+        .send()
+        .await
+        .map_err(|_| fail("GET /"))?
+        .bytes()
+        .await
+        .map_err(|_| fail("GET / body"))?;
     let posted = client
         .post(base)
         .header("Origin", base)
@@ -186,9 +214,22 @@ async fn flow(client: &reqwest::Client, base: &str) -> Result<(), String> {
     if posted.status() != 302 {
         return Err(format!("POST / answered {}", posted.status()));
     }
-    let cookie = posted.headers().get("set-cookie").and_then(|c| c.to_str().ok()).and_then(|c| c.split(';').next()).unwrap_or("").to_owned();
+    let cookie = posted
+        .headers()
+        .get("set-cookie")
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .unwrap_or("")
+        .to_owned();
     let authorize = posted.headers()["location"].to_str().unwrap().to_owned();
-    let consent = client.get(&authorize).send().await.map_err(|_| fail("consent"))?.text().await.map_err(|_| fail("consent body"))?;
+    let consent = client
+        .get(&authorize)
+        .send()
+        .await
+        .map_err(|_| fail("consent"))?
+        .text()
+        .await
+        .map_err(|_| fail("consent body"))?;
     let consent_id = consent
         .split("name=\"consent_id\" value=\"")
         .nth(1)
@@ -201,7 +242,12 @@ async fn flow(client: &reqwest::Client, base: &str) -> Result<(), String> {
         .send()
         .await
         .map_err(|_| fail("authorize"))?;
-    let callback = back.headers().get("location").and_then(|l| l.to_str().ok()).ok_or_else(|| fail("redirect back"))?.to_owned();
+    let callback = back
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .ok_or_else(|| fail("redirect back"))?
+        .to_owned();
     let done = client.get(callback).header("cookie", cookie).send().await.map_err(|_| fail("callback"))?;
     if done.status() != 200 {
         return Err(format!("callback answered {}", done.status()));
@@ -211,7 +257,11 @@ async fn flow(client: &reqwest::Client, base: &str) -> Result<(), String> {
 }
 
 async fn flows(app: &App, workers: usize, seconds: u64) -> (f64, u64, u64, f64) {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(256).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
     let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let stop = Arc::new(AtomicBool::new(false));
     let peak = Arc::new(AtomicU64::new(0));
@@ -221,7 +271,11 @@ async fn flows(app: &App, workers: usize, seconds: u64) -> (f64, u64, u64, f64) 
         tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-                if let Some(kb) = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()) {
+                if let Some(kb) = status
+                    .lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                {
                     peak.fetch_max(kb, Ordering::Relaxed);
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -231,7 +285,8 @@ async fn flows(app: &App, workers: usize, seconds: u64) -> (f64, u64, u64, f64) 
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..workers {
-        let (client, base, done, failed, stop) = (client.clone(), app.base.clone(), Arc::clone(&done), Arc::clone(&failed), Arc::clone(&stop));
+        let (client, base, done, failed, stop) =
+            (client.clone(), app.base.clone(), Arc::clone(&done), Arc::clone(&failed), Arc::clone(&stop));
         tasks.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 match flow(&client, &base).await {
@@ -268,7 +323,13 @@ async fn sessions(app: &App, count: usize) -> f64 {
                 let posted = client
                     .post(&base)
                     .header("Origin", &base)
-                    .form(&[("type", "g6-standard-1"), ("region", "us-east"), ("distribution", "linode/debian12"), ("udf_admin_email", "a@example.com"), ("generate", "db_password")])
+                    .form(&[
+                        ("type", "g6-standard-1"),
+                        ("region", "us-east"),
+                        ("distribution", "linode/debian12"),
+                        ("udf_admin_email", "a@example.com"),
+                        ("generate", "db_password"),
+                    ])
                     .send()
                     .await
                     .unwrap();
@@ -291,26 +352,40 @@ async fn main() {
     }
     // `cargo bench` passes --bench; nothing else is read.
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    println!("install-on-linode load benchmark on {cores} cores ({}), release build, sandbox on loopback", std::env::consts::ARCH);
+    println!(
+        "install-on-linode load benchmark on {cores} cores ({}), release build, sandbox on loopback",
+        std::env::consts::ARCH
+    );
 
+    // LOAD_PARTS=get,flows,slow,sessions runs only some parts (all by default).
+    let parts = std::env::var("LOAD_PARTS").unwrap_or_else(|_| "get,flows,slow,sessions".into());
     let app = App::start(0).await;
     println!("\nstart-up to first served GET /: {:.0} ms", app.started_in.as_secs_f64() * 1000.0);
     tokio::time::sleep(Duration::from_millis(500)).await;
     println!("resident memory idle: {:.1} MB", app.rss_mb());
-    get_route_table(&app, "(simulated Linode answering at once)").await;
-    println!("resident memory after the GET / runs: {:.1} MB", app.rss_mb());
-    let (rate, done, failed, peak) = flows(&app, 32, 10).await;
-    println!("\ndeploy flows (form, post, consent, authorize, callback), 32 workers, 10 s:");
-    println!("  {rate:.0} flows/s, {done} completed, {failed} errors; peak resident memory {peak:.1} MB");
+    if parts.contains("get") {
+        get_route_table(&app, "(simulated Linode answering at once)").await;
+    }
+    if parts.contains("flows") {
+        let (rate, done, failed, peak) = flows(&app, 32, 10).await;
+        println!("\ndeploy flows (form, post, consent, authorize, callback), 32 workers, 10 s:");
+        println!("  {rate:.0} flows/s, {done} completed, {failed} errors; peak resident memory {peak:.1} MB");
+    }
     drop(app);
 
-    let slow = App::start(80).await;
-    get_route_table(&slow, "with 80 ms added to every call to the simulated Linode").await;
-    drop(slow);
-
+    if parts.contains("slow") {
+        let slow = App::start(80).await;
+        get_route_table(&slow, "with 80 ms added to every call to the simulated Linode").await;
+        drop(slow);
+    }
+    if !parts.contains("sessions") {
+        return;
+    }
     let fresh = App::start(0).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle = fresh.rss_mb();
     let with_sessions = sessions(&fresh, 10_000).await;
-    println!("\n10,000 live sessions in the memory store: {with_sessions:.1} MB resident ({idle:.1} MB before them)");
+    println!(
+        "\n10,000 live sessions in the memory store: {with_sessions:.1} MB resident ({idle:.1} MB before them)"
+    );
 }

@@ -33,6 +33,7 @@ pub mod label;
 pub mod linode;
 pub mod metrics;
 pub mod middleware;
+pub mod page_cache;
 pub mod password;
 pub mod random;
 pub mod rate_limit;

@@ -11,9 +11,6 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
-use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets, in seconds: from 0.5 ms to 30 s.
@@ -37,22 +34,11 @@ pub fn install() -> PrometheusHandle {
         .clone()
 }
 
-/// Middleware: counts each request by route template (never by raw path).
-pub async fn track_requests(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().to_string();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+/// Records one request by route template (never by raw path).
+pub fn request(route: String, method: &str, status: u16, elapsed: std::time::Duration) {
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method.to_owned(), "status" => status.to_string())
         .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    response
+    metrics::histogram!("http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
 }
 
 /// Records one call to Linode.

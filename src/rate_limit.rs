@@ -12,10 +12,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, Method};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
@@ -86,21 +84,22 @@ fn is_limited(method: &Method, path: &str) -> bool {
     (method == Method::POST && path == "/") || path == "/auth_callback"
 }
 
-/// Middleware: a 429 page with `Retry-After` for a client over its limit.
-pub async fn limit(State(limits): State<Arc<RateLimit>>, request: Request, next: Next) -> Response {
-    if is_limited(request.method(), request.uri().path()) {
+impl RateLimit {
+    /// Ok, or the 429 error for a client over its limit on a limited route.
+    pub fn check_request(&self, request: &Request) -> Result<(), AppError> {
+        if self.limiter.is_none() || !is_limited(request.method(), request.uri().path()) {
+            return Ok(());
+        }
         let peer = request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(address)| address.ip())
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let client = limits.client(peer, request.headers());
-        if let Err(wait) = limits.check(client) {
+        self.check(self.client(peer, request.headers())).map_err(|wait| {
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return AppError::RateLimited { retry_after: seconds.max(1) }.into_response();
-        }
+            AppError::RateLimited { retry_after: seconds.max(1) }
+        })
     }
-    next.run(request).await
 }
 
 #[cfg(test)]

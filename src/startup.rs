@@ -11,9 +11,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -21,11 +18,11 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::catalog::Catalog;
 use crate::deploy::Deployer;
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
-use crate::middleware::{REQUEST_ID, error_pages, log_requests, security_headers};
+use crate::middleware::{Edge, security_headers};
 use crate::rate_limit::RateLimit;
 use crate::session::IDLE_TIMEOUT;
 use crate::settings::Settings;
-use crate::state::AppState;
+use crate::state::{AppParts, AppState};
 use crate::stores::{Claims, Shared};
 use crate::templates::Chrome;
 use crate::watch::{Timing, Watches};
@@ -58,12 +55,13 @@ impl Application {
         let address = listener.local_addr()?;
         let sandbox = settings.sandbox.then(|| crate::sandbox::Mount::prepare(&mut settings, address));
         let (shared, claims) = Shared::connect(&settings.session_store).map_err(std::io::Error::other)?;
-        let mut state = build_state(settings, shared, claims);
+        let mut parts = build_state(settings, shared, claims);
         if let Some(mount) = &sandbox {
-            state.login = state.login.clone().with_browser_base(&mount.browser_login_url);
-            Arc::make_mut(&mut state.deployer).login = state.login.clone();
-            state.chrome.sandbox = true;
+            parts.login = parts.login.clone().with_browser_base(&mount.browser_login_url);
+            Arc::make_mut(&mut parts.deployer).login = parts.login.clone();
+            parts.chrome.sandbox = true;
         }
+        let state = AppState::new(parts);
         let metrics = match state.settings.metrics_addr {
             Some(address) => {
                 let listener = std::net::TcpListener::bind(address)?;
@@ -162,7 +160,7 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppState {
+fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
     let http = http_client(settings.http_timeout);
     let api = LinodeClient::new(http.clone(), &settings.linode_api_url);
     let login = LoginClient::new(
@@ -172,7 +170,7 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppState {
         settings.client_secret.clone(),
     );
     let chrome = Chrome { application_name: settings.application_name.clone(), sandbox: false };
-    AppState {
+    AppParts {
         catalog: Catalog::new(api.clone(), settings.stackscript_id, settings.catalog_ttl),
         deployer: Arc::new(Deployer {
             api: api.clone(),
@@ -189,14 +187,16 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppState {
         login,
         scopes: OAuthScopes::deploy(),
         claims: Arc::new(claims),
+        page_cache: Arc::default(),
         shared,
         chrome,
         settings: Arc::new(settings),
     }
 }
 
-/// The full router: routes plus every layer, outermost first in the stack below.
-/// `extra` routes (the sandbox) get every layer but sessions.
+/// The full router: routes, the sandbox's (`extra`) when running as one, and
+/// the layers every request passes: the edge (ids, limits, error pages,
+/// headers, metrics, logs), a request timeout and a body limit.
 pub fn router(state: AppState, extra: Option<Router>) -> Router {
     let settings = &state.settings;
     let sessions = SessionManagerLayer::new(state.shared.sessions.clone())
@@ -206,28 +206,16 @@ pub fn router(state: AppState, extra: Option<Router>) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(settings.is_https())
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
-    let login_origin = state.login.browser_origin();
-    let mut router = crate::routes::routes()
-        .layer(sessions)
+    let edge = Arc::new(Edge {
+        chrome: state.chrome.clone(),
+        headers: security_headers(&state.login.browser_origin()),
+        limits: RateLimit::new(settings.rate_limit_per_minute, settings.trusted_proxies.clone()),
+        metrics: settings.metrics_addr.is_some(),
+    });
+    crate::routes::routes(sessions)
         .with_state(state.clone())
         .merge(extra.unwrap_or_default())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(
-            RateLimit::new(settings.rate_limit_per_minute, settings.trusted_proxies.clone()),
-            crate::rate_limit::limit,
-        ))
-        .layer(axum::middleware::from_fn_with_state(state.chrome.clone(), error_pages))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
-    for (name, value) in security_headers(&login_origin) {
-        router = router.layer(SetResponseHeaderLayer::overriding(name, value));
-    }
-    if settings.metrics_addr.is_some() {
-        router = router.layer(axum::middleware::from_fn(crate::metrics::track_requests));
-    }
-    router.layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-            .layer(axum::middleware::from_fn(log_requests))
-            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-    )
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(axum::middleware::from_fn_with_state(edge, crate::middleware::edge))
 }

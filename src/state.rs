@@ -10,9 +10,27 @@ use crate::stores::{Claims, Shared};
 use crate::templates::Chrome;
 use crate::watch::Watches;
 
-/// Shared, cheaply cloned application state.
+/// Shared application state: one pointer, so handing it to a handler is one
+/// reference-count increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    /// Wraps the parts.
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct AppParts {
     /// The settings the app was built with.
     pub settings: Arc<Settings>,
     /// What every page shows around its content.
@@ -31,4 +49,6 @@ pub struct AppState {
     pub shared: Shared,
     /// Deploys being watched as their servers start.
     pub watches: Arc<Watches>,
+    /// The configure page as rendered for the current catalog.
+    pub page_cache: Arc<crate::page_cache::PageCache>,
 }

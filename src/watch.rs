@@ -110,6 +110,12 @@ impl Progress {
     }
 }
 
+/// `HH:MM:SS` of a Unix time, in UTC.
+fn clock_time(unix: u64) -> String {
+    let seconds = unix % 86_400;
+    format!("{:02}:{:02}:{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+}
+
 fn unix_now() -> u64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -265,7 +271,8 @@ impl Watches {
     async fn run(&self, id: &str, watch: Arc<Watch>, instance_id: u64, token: SecretString) {
         let started = Instant::now();
         let reason = loop {
-            match self.api.instance(&token, instance_id).await {
+            // Boxed: the task then holds only a small future while it sleeps.
+            match Box::pin(self.api.instance(&token, instance_id)).await {
                 Ok(instance) => {
                     let running = instance.status == "running";
                     let changed = watch.progress.send_if_modified(|p| {
@@ -292,7 +299,7 @@ impl Watches {
             if started.elapsed() >= hard_bound {
                 break Revoked::TimeLimit;
             }
-            if watch.visitor_left(left_after) && !self.seen_elsewhere(id, left_after).await {
+            if watch.visitor_left(left_after) && !Box::pin(self.seen_elsewhere(id, left_after)).await {
                 break Revoked::VisitorLeft;
             }
             tokio::select! {
@@ -300,7 +307,7 @@ impl Watches {
                 () = tokio::time::sleep(poll_every.min(hard_bound.saturating_sub(started.elapsed()))) => {}
             }
         };
-        self.finish(id, &watch, &token, reason).await;
+        Box::pin(self.finish(id, &watch, &token, reason)).await;
     }
 
     async fn seen_elsewhere(&self, id: &str, within: Duration) -> bool {
@@ -318,7 +325,7 @@ impl Watches {
         watch.progress.send_modify(|p| {
             p.watching = false;
             p.revoked = Some(reason);
-            p.access_note = Some(reason.sentence().to_owned());
+            p.access_note = Some(format!("{} Revoked at {} UTC.", reason.sentence(), clock_time(unix_now())));
         });
         *watch.finished.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         self.publish(id, watch);

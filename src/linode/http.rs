@@ -22,6 +22,10 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .timeout(timeout)
         // Linode's answers are never redirects; following one could leak a token.
         .redirect(reqwest::redirect::Policy::none())
+        // A burst of deploys must not leave hundreds of idle connections (and
+        // their buffers) behind.
+        .pool_max_idle_per_host(32)
+        .pool_idle_timeout(Duration::from_secs(30))
         .build()
         .expect("a TLS backend is compiled in")
 }

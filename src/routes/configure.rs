@@ -21,8 +21,14 @@ use crate::udf;
 /// does not offer are ignored with a notice. Sets no cookie.
 pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, AppError> {
     let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
-    let pairs =
-        query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        let page = state.page_cache.get_or_render(&catalog, || {
+            let page = configure_page(&state.chrome, &catalog, &FormValues::default(), &[], Vec::new());
+            askama::Template::render(&page).unwrap_or_default()
+        });
+        return Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response());
+    };
+    let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let (values, notices) = deep_link(pairs, &catalog);
     Ok(configure_page(&state.chrome, &catalog, &values, &[], notices).into_response())
 }

@@ -157,7 +157,8 @@ async fn callback_with_mismatched_state_creates_nothing() {
     let app = spawn_app().await;
     mount_happy_deploy(&app.linode, CODE).await;
     let state = app.start_deploy().await;
-    let forged = format!("{}0", &state[..63]);
+    let last = if state.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &state[..63]);
 
     let response = app.callback(&[("code", CODE), ("state", &forged)]).await;
 
