@@ -103,12 +103,13 @@ pub async fn spawn_bare_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     tweak(&mut settings);
     let app = Application::with_listener(settings, listener).unwrap();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = browser_client();
     TestApp { address, linode, browser }
+}
+
+/// A browser-like HTTP client: keeps cookies, follows no redirects.
+pub fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// Plans over two pages, regions (one in outage), and the StackScript.
@@ -326,48 +327,39 @@ pub async fn spawn_sandbox() -> SandboxApp {
     log_buffer();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let placeholder = MockServerless::settings();
-    let mut settings = placeholder;
+    let mut settings = sandbox_settings();
     settings.public_url = url::Url::parse(&address).unwrap();
     settings.sandbox = true;
     let app = Application::with_listener(settings, listener).unwrap();
     let linode = app.sandbox().expect("sandbox mode");
     linode.set_boot_time(Duration::from_millis(1500));
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = browser_client();
     SandboxApp { address, browser, linode }
 }
 
-/// Settings for a sandbox: the defaults, with the secrets the sandbox makes up.
-struct MockServerless;
-
-impl MockServerless {
-    fn settings() -> Settings {
-        Settings {
-            host: "127.0.0.1".into(),
-            port: 0,
-            public_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
-            client_id: "sandbox-test".into(),
-            client_secret: "sandbox-secret".into(),
-            secret_key: "0123456789abcdef0123456789abcdef-sandbox".into(),
-            stackscript_id: STACKSCRIPT_ID,
-            application_name: "my-application-name".into(),
-            linode_api_url: url::Url::parse("http://127.0.0.1:1/v4").unwrap(),
-            linode_login_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
-            log_format: LogFormat::Pretty,
-            http_timeout: Duration::from_secs(5),
-            catalog_ttl: Duration::from_secs(300),
-            sandbox: true,
-            session_store: SessionStoreSetting::Memory,
-            metrics_addr: None,
-            trusted_proxies: Vec::new(),
-            rate_limit_per_minute: 0,
-            sandbox_latency: Duration::ZERO,
-        }
+/// Settings for a sandbox: its URLs and secrets are replaced when it starts.
+fn sandbox_settings() -> Settings {
+    Settings {
+        host: "127.0.0.1".into(),
+        port: 0,
+        public_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
+        client_id: "sandbox-test".into(),
+        client_secret: "sandbox-secret".into(),
+        secret_key: "0123456789abcdef0123456789abcdef-sandbox".into(),
+        stackscript_id: STACKSCRIPT_ID,
+        application_name: "my-application-name".into(),
+        linode_api_url: url::Url::parse("http://127.0.0.1:1/v4").unwrap(),
+        linode_login_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
+        log_format: LogFormat::Pretty,
+        http_timeout: Duration::from_secs(5),
+        catalog_ttl: Duration::from_secs(300),
+        sandbox: true,
+        session_store: SessionStoreSetting::Memory,
+        metrics_addr: None,
+        trusted_proxies: Vec::new(),
+        rate_limit_per_minute: 0,
+        sandbox_latency: Duration::ZERO,
     }
 }
 

@@ -21,15 +21,7 @@ async fn shutting_down_revokes_the_tokens_of_servers_still_starting_and_stops() 
         tokio::spawn(Application::with_listener(settings, listener).unwrap().run_until_stopped(async {
             let _ = stopped.await;
         }));
-    let app = TestApp {
-        address,
-        linode,
-        browser: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    };
+    let app = TestApp { address, linode, browser: browser_client() };
     let state = app.start_deploy().await;
     assert_eq!(app.callback(&[("code", "c"), ("state", &state)]).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(200)).await;

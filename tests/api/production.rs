@@ -100,10 +100,6 @@ async fn replica(
     (address, Application::with_listener(settings, listener).unwrap())
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
 async fn post_choice(browser: &reqwest::Client, replica: &str, origin: &str) -> reqwest::Response {
     browser
         .post(replica)
@@ -133,7 +129,7 @@ async fn a_flow_started_on_one_replica_finishes_on_another_through_redis() {
     let (b, app_b) = replica(&linode, &a, shared).await;
     tokio::spawn(app_a.run_until_stopped(std::future::pending()));
     tokio::spawn(app_b.run_until_stopped(std::future::pending()));
-    let visitor = browser();
+    let visitor = browser_client();
 
     let posted = post_choice(&visitor, &a, &a).await;
     assert_eq!(posted.status(), 302);
@@ -176,7 +172,7 @@ async fn redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_
     mount_happy_deploy(&linode, "c").await;
     let (a, app) = replica(&linode, "", |s| s.session_store = SessionStoreSetting::Redis(redis.url())).await;
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let first = browser();
+    let first = browser_client();
     let state = state_of(&post_choice(&first, &a, &a).await);
 
     redis.stop();
@@ -186,7 +182,7 @@ async fn redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_
         .send()
         .await
         .unwrap();
-    let posted = post_choice(&browser(), &a, &a).await;
+    let posted = post_choice(&browser_client(), &a, &a).await;
     let ready = reqwest::get(format!("{a}/readyz")).await.unwrap();
 
     assert_eq!(callback.status(), 503);
@@ -204,7 +200,7 @@ async fn redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_
     assert_eq!(creates, 0);
 
     redis.restart().await;
-    let next = browser();
+    let next = browser_client();
     let mut posted = post_choice(&next, &a, &a).await;
     for _ in 0..40 {
         if posted.status() == 302 {
@@ -254,7 +250,7 @@ async fn metrics_count_requests_deploys_linode_calls_and_the_catalog_on_their_ow
         replica(&linode, "", |s| s.metrics_addr = Some("127.0.0.1:0".parse().unwrap())).await;
     let metrics = format!("http://{}/metrics", app.metrics_addr().unwrap());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let visitor = browser();
+    let visitor = browser_client();
     visitor.get(&address).send().await.unwrap();
     let state = state_of(&post_choice(&visitor, &address, &address).await);
     visitor
@@ -291,7 +287,7 @@ async fn a_client_over_its_limit_gets_a_429_page_saying_when_to_retry() {
     mount_catalog(&linode).await;
     let (address, app) = replica(&linode, "", |s| s.rate_limit_per_minute = 2).await;
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let visitor = browser();
+    let visitor = browser_client();
 
     let statuses: Vec<u16> = {
         let mut statuses = Vec::new();
@@ -322,7 +318,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     .await;
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let post_as = |client: &'static str| {
-        browser()
+        browser_client()
             .post(&address)
             .header("Origin", &address)
             .header("X-Forwarded-For", client)
@@ -365,7 +361,7 @@ async fn a_deploys_progress_can_be_followed_on_any_replica() {
     let (b, app_b) = replica(&linode, &a, shared).await;
     tokio::spawn(app_a.run_until_stopped(std::future::pending()));
     tokio::spawn(app_b.run_until_stopped(std::future::pending()));
-    let visitor = browser();
+    let visitor = browser_client();
     let state = state_of(&post_choice(&visitor, &a, &a).await);
     let success = visitor
         .get(format!("{a}/auth_callback"))
