@@ -190,6 +190,11 @@ impl SandboxState {
         self.boot_millis.store(boot_time.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The OAuth client registered for the app itself.
+    pub fn registered_client(&self, id: &str) -> Option<OAuthClientRecord> {
+        self.records().clients.get(id).cloned()
+    }
+
     /// How many tokens are still live (neither revoked nor expired).
     pub fn live_tokens(&self) -> usize {
         let records = self.records();

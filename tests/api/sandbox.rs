@@ -238,3 +238,44 @@ async fn the_public_api_follows_x_filter_and_pages() {
     assert_eq!((paged["page"].as_u64(), paged["pages"].as_u64()), (Some(2), Some(1)));
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+async fn a_revoked_token_can_create_nothing() {
+    let app = spawn_sandbox().await;
+    let posted = app.post_form(&DEMO_FIELDS).await;
+    let authorize = url::Url::parse(posted.headers()["location"].to_str().unwrap()).unwrap();
+    let client_id = authorize.query_pairs().find(|(k, _)| k == "client_id").unwrap().1.into_owned();
+    let client = app.linode.registered_client(&client_id).unwrap();
+    let back = app.consent(authorize.as_str(), "authorize", "read_write").await;
+    let callback = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
+    let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let login = |path: &str| format!("{}/sandbox/login/oauth/{path}", app.address);
+    let grant: Value = app
+        .browser
+        .post(login("token"))
+        .form(&[("code", code.as_str()), ("client_id", &client.id), ("client_secret", &client.secret)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = grant["access_token"].as_str().unwrap().to_owned();
+
+    let revoked = app
+        .browser
+        .post(login("revoke"))
+        .form(&[
+            ("token_type_hint", "access_token"),
+            ("client_id", &client.id),
+            ("client_secret", &client.secret),
+            ("token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(revoked.status(), 200);
+    assert_eq!(create(&app, Some(&token), good_body()).await.status(), 401);
+    assert_eq!(app.linode.instance_count(), 0);
+}
