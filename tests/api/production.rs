@@ -115,12 +115,9 @@ fn state_of(response: &reqwest::Response) -> String {
     location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
 }
 
-#[tokio::test]
-async fn a_flow_started_on_one_replica_finishes_on_another_through_redis() {
-    if !Redis::available("a_flow_started_on_one_replica_finishes_on_another_through_redis") {
-        return;
-    }
-    let redis = Redis::start().await;
+/// A fake Linode with a happy deploy, and two running replicas sharing `redis`;
+/// both take `a` as their public URL, as behind one load balancer.
+async fn two_replicas_on(redis: &Redis) -> (wiremock::MockServer, String, String) {
     let linode = wiremock::MockServer::start().await;
     mount_catalog(&linode).await;
     mount_happy_deploy(&linode, "c").await;
@@ -129,6 +126,16 @@ async fn a_flow_started_on_one_replica_finishes_on_another_through_redis() {
     let (b, app_b) = replica(&linode, &a, shared).await;
     tokio::spawn(app_a.run_until_stopped(std::future::pending()));
     tokio::spawn(app_b.run_until_stopped(std::future::pending()));
+    (linode, a, b)
+}
+
+#[tokio::test]
+async fn a_flow_started_on_one_replica_finishes_on_another_through_redis() {
+    if !Redis::available("a_flow_started_on_one_replica_finishes_on_another_through_redis") {
+        return;
+    }
+    let redis = Redis::start().await;
+    let (linode, a, b) = two_replicas_on(&redis).await;
     let visitor = browser_client();
 
     let posted = post_choice(&visitor, &a, &a).await;
@@ -353,14 +360,7 @@ async fn a_deploys_progress_can_be_followed_on_any_replica() {
         return;
     }
     let redis = Redis::start().await;
-    let linode = wiremock::MockServer::start().await;
-    mount_catalog(&linode).await;
-    mount_happy_deploy(&linode, "c").await;
-    let shared = |s: &mut Settings| s.session_store = SessionStoreSetting::Redis(redis.url());
-    let (a, app_a) = replica(&linode, "", shared).await;
-    let (b, app_b) = replica(&linode, &a, shared).await;
-    tokio::spawn(app_a.run_until_stopped(std::future::pending()));
-    tokio::spawn(app_b.run_until_stopped(std::future::pending()));
+    let (_linode, a, b) = two_replicas_on(&redis).await;
     let visitor = browser_client();
     let state = state_of(&post_choice(&visitor, &a, &a).await);
     let success = visitor
