@@ -126,11 +126,6 @@ impl Application {
         self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
-    /// The shared state (for tests and set-up).
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
     /// The simulated Linode, when running as a sandbox.
     pub fn sandbox(&self) -> Option<Arc<crate::sandbox::SandboxState>> {
         self.sandbox.clone()

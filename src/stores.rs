@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use fred::prelude::*;
 use fred::types::{Expiration, SetOptions};
 use tower_sessions::session::{Id, Record};
-use tower_sessions::{ExpiredDeletion, SessionStore, session_store};
+use tower_sessions::{SessionStore, session_store};
 use tower_sessions_redis_store::RedisStore;
 
 use crate::session::UsedStates;
@@ -59,17 +59,6 @@ impl SessionStore for Sessions {
         match self {
             Self::Memory(store) => store.delete(id).await,
             Self::Redis(store) => store.delete(id).await,
-        }
-    }
-}
-
-#[async_trait]
-impl ExpiredDeletion for Sessions {
-    async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.delete_expired().await,
-            // Redis expires session keys itself.
-            Self::Redis(_) => Ok(()),
         }
     }
 }

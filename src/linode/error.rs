@@ -80,12 +80,4 @@ impl LinodeError {
         };
         Self::Status { status, reasons, retry_after }
     }
-
-    /// The status Linode sent, if it answered.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Self::Status { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
 }

@@ -82,9 +82,8 @@ impl Mount {
             secret: secrecy::ExposeSecret::expose_secret(&settings.client_secret).to_owned(),
             label: settings.application_name.clone(),
             redirect_uri: settings.redirect_uri(),
-            public: false,
         };
-        let state = Arc::new(SandboxState::new(&settings.application_name, client, settings.stackscript_id));
+        let state = Arc::new(SandboxState::new(client, settings.stackscript_id));
         tracing::warn!(
             public_url = %settings.public_url,
             "sandbox mode: Linode is simulated under /sandbox/; nothing is created on Linode"

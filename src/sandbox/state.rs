@@ -27,8 +27,6 @@ pub struct OAuthClientRecord {
     pub label: String,
     /// Where codes may be sent.
     pub redirect_uri: String,
-    /// Whether it is a public client.
-    pub public: bool,
 }
 
 /// A consent page shown and not yet answered.
@@ -162,22 +160,16 @@ impl<T> Expiring<T> {
 #[derive(Debug)]
 pub struct SandboxState {
     records: Mutex<Records>,
-    /// The application name shown on the consent page.
-    pub application_name: String,
     boot_millis: std::sync::atomic::AtomicU64,
 }
 
 impl SandboxState {
     /// A sandbox with one registered client and the demo StackScript.
-    pub fn new(application_name: &str, client: OAuthClientRecord, stackscript_id: u64) -> Self {
+    pub fn new(client: OAuthClientRecord, stackscript_id: u64) -> Self {
         let mut records = Records { next_id: 1000, ..Default::default() };
         records.clients.insert(client.id.clone(), client);
         records.stackscripts.insert(stackscript_id, super::data::demo_stackscript(stackscript_id));
-        Self {
-            records: Mutex::new(records),
-            application_name: application_name.to_owned(),
-            boot_millis: std::sync::atomic::AtomicU64::new(6_000),
-        }
+        Self { records: Mutex::new(records), boot_millis: std::sync::atomic::AtomicU64::new(6_000) }
     }
 
     /// How long an instance takes from provisioning to running (half of it booting).

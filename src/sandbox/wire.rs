@@ -11,13 +11,12 @@ use serde_json::{Value, json};
 pub struct ApiError {
     status: StatusCode,
     errors: Vec<(Option<String>, String)>,
-    retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// One reason, not tied to a field.
     pub fn new(status: StatusCode, reason: impl Into<String>) -> Self {
-        Self { status, errors: vec![(None, reason.into())], retry_after: None }
+        Self { status, errors: vec![(None, reason.into())] }
     }
 
     /// Field errors, all at once (400).
@@ -25,7 +24,6 @@ impl ApiError {
         Self {
             status: StatusCode::BAD_REQUEST,
             errors: errors.into_iter().map(|(f, r)| (Some(f), r)).collect(),
-            retry_after: None,
         }
     }
 
@@ -43,14 +41,6 @@ impl ApiError {
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "Not found")
     }
-
-    /// 429 with `Retry-After`.
-    pub fn rate_limited(retry_after: u64) -> Self {
-        Self {
-            retry_after: Some(retry_after),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
-        }
-    }
 }
 
 impl IntoResponse for ApiError {
@@ -60,11 +50,7 @@ impl IntoResponse for ApiError {
             .into_iter()
             .map(|(field, reason)| json!({"reason": reason, "field": field}))
             .collect();
-        let mut response = (self.status, Json(json!({ "errors": errors }))).into_response();
-        if let Some(after) = self.retry_after {
-            response.headers_mut().insert("retry-after", after.into());
-        }
-        response
+        (self.status, Json(json!({ "errors": errors }))).into_response()
     }
 }
 
