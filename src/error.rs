@@ -271,7 +271,8 @@ impl IntoResponse for AppError {
         } else {
             tracing::info!(error = %self, cause = ?std::error::Error::source(&self).map(|s| s.to_string()), "request refused");
         }
-        let mut response = (status, self.page().message.clone()).into_response();
+        let page = self.page();
+        let mut response = (status, page.message.clone()).into_response();
         let retry = match &self {
             Self::TokenExchange(e) | Self::CreateFailed(e) => retry_after(e),
             Self::RateLimited { retry_after } => Some(Duration::from_secs(*retry_after)),
@@ -282,7 +283,7 @@ impl IntoResponse for AppError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
-        response.extensions_mut().insert(self.page());
+        response.extensions_mut().insert(page);
         response
     }
 }
