@@ -2,55 +2,30 @@
 //! Linode in one visit.
 //!
 //! # Layout
-//! - [`settings`]: typed settings from `config/default.toml`, `config/local.toml` and `APP_*`.
-//! - [`startup`]: [`startup::Application`], built on any port and run until stopped.
-//! - [`routes`]: the route table and one file per page (configure, callback, progress, health, assets).
-//! - [`middleware`]: the edge of every request: ids, limits, error pages, security headers, logs;
-//!   [`rate_limit`]: per-client limits; [`metrics`]: Prometheus metrics on their own listener.
-//! - [`state`]: what handlers share; [`page_cache`]: the plain form, rendered once per catalog.
-//! - [`catalog`]: what the form offers, cached from Linode's public API.
-//! - [`choice`]: the posted form, parsed into a validated [`choice::Choice`].
-//! - [`session`]: typed session keys (the pending deploy and its OAuth state).
-//! - [`session_store`]: the bounded in-memory session store; [`stores`]: memory or Redis, shared by replicas.
-//! - [`deploy`]: code -> token -> instance, independent of HTTP.
-//! - [`password`]: root password generation; [`random`]: states, ids and made-up secrets.
-//! - [`linode`]: `LinodeClient`, `LoginClient`, scopes and API models.
-//! - [`templates`]: the askama pages; [`error`]: the one error type at the edge.
-//! - [`telemetry`]: the tracing subscriber.
-//! - [`cli`]: the command line; [`healthcheck`]: the container's health probe.
-//! - [`setup`]: `client …` and `stackscript …`, set-up with a personal access token.
-//! - [`sandbox`]: the simulated Linode behind `--sandbox`.
-//! - [`watch`]: holding a token while a new server starts, and letting go of it;
-//!   [`watch_mirror`]: its progress shared through Redis with the other replicas.
-//! - [`udf`], [`label`], [`ssh_keys`], [`form_view`]: the form's fields and rules.
+//! - [`web`]: the HTTP edge: the route table with every layer in order, one
+//!   file per page, the typed session, the one error type and the pages.
+//! - [`form`]: the visitor's choice: fields, user-defined fields, label, SSH
+//!   keys, passwords; parsed into a validated choice before anything leaves.
+//! - [`deploy`]: everything from "code in hand" to "token revoked": the
+//!   exchange and create, the watch while the server starts, the one revoke.
+//! - [`stores`]: what replicas share: sessions, once-only claims (memory or Redis).
+//! - [`linode`]: the clients of Linode's API and login server, scopes and models.
+//! - [`catalog`]: the plans, regions and StackScript the form offers, cached.
+//! - [`sandbox`]: the simulated Linode behind `--sandbox`; nothing depends on it.
+//! - [`cli`]: the command line, the container's health probe and the set-up commands.
+//! - [`settings`]: typed settings; [`startup`]: the app as a value, run until stopped;
+//!   [`telemetry`]: logs; [`metrics`]: Prometheus metrics; [`random`]: random values.
 
 pub mod catalog;
-pub mod choice;
 pub mod cli;
 pub mod deploy;
-pub mod error;
-pub mod form_view;
-pub mod healthcheck;
-pub mod label;
+pub mod form;
 pub mod linode;
 pub mod metrics;
-pub mod middleware;
-pub mod page_cache;
-pub mod password;
 pub mod random;
-pub mod rate_limit;
-pub mod routes;
 pub mod sandbox;
-pub mod session;
-pub mod session_store;
 pub mod settings;
-pub mod setup;
-pub mod ssh_keys;
 pub mod startup;
-pub mod state;
 pub mod stores;
 pub mod telemetry;
-pub mod templates;
-pub mod udf;
-pub mod watch;
-pub mod watch_mirror;
+pub mod web;

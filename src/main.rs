@@ -12,12 +12,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { sandbox: false }) {
         Command::Serve { sandbox } => serve(cli.sandbox || sandbox),
-        Command::Healthcheck { url } => install_on_linode::healthcheck::run(url),
+        Command::Healthcheck { url } => install_on_linode::cli::healthcheck::run(url),
         Command::Client { json, command } => {
-            setup(json, |ctx| async move { install_on_linode::setup::client::run(&ctx, command).await })
+            setup(json, |ctx| async move { install_on_linode::cli::setup::client::run(&ctx, command).await })
         }
         Command::Stackscript { json, command } => {
-            setup(json, |ctx| async move { install_on_linode::setup::stackscript::run(&ctx, command).await })
+            setup(
+                json,
+                |ctx| async move { install_on_linode::cli::setup::stackscript::run(&ctx, command).await },
+            )
         }
     }
 }
@@ -25,11 +28,11 @@ fn main() -> ExitCode {
 /// Runs a set-up command: exit 0, 1 (Linode refused) or 2 (usage).
 fn setup<F, Fut>(json: bool, command: F) -> ExitCode
 where
-    F: FnOnce(install_on_linode::setup::Context) -> Fut,
-    Fut: std::future::Future<Output = Result<(), install_on_linode::setup::Failure>>,
+    F: FnOnce(install_on_linode::cli::setup::Context) -> Fut,
+    Fut: std::future::Future<Output = Result<(), install_on_linode::cli::setup::Failure>>,
 {
-    let outcome = install_on_linode::setup::context(json)
-        .and_then(|ctx| install_on_linode::setup::block_on(command(ctx)));
+    let outcome = install_on_linode::cli::setup::context(json)
+        .and_then(|ctx| install_on_linode::cli::setup::block_on(command(ctx)));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),

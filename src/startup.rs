@@ -4,35 +4,18 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
-use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower_http::timeout::TimeoutLayer;
-use tower_sessions::cookie::{Key, SameSite};
-use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::catalog::Catalog;
 use crate::deploy::Deployer;
+use crate::deploy::watch::{Timing, Watches};
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
-use crate::middleware::{Edge, security_headers};
-use crate::rate_limit::RateLimit;
-use crate::session::IDLE_TIMEOUT;
 use crate::settings::Settings;
-use crate::state::{AppParts, AppState};
 use crate::stores::{Claims, Shared};
-use crate::templates::Chrome;
-use crate::watch::{Timing, Watches};
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "iol_session";
-/// The longest one request may take (a deploy makes three calls to Linode).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// The largest request body accepted.
-pub const BODY_LIMIT: usize = 16 * 1024;
+use crate::web::pages::Chrome;
+use crate::web::state::{AppParts, AppState};
 
 /// A bound, ready-to-run application.
 pub struct Application {
@@ -71,7 +54,7 @@ impl Application {
             None => None,
         };
         let sandbox_state = sandbox.as_ref().map(|m| Arc::clone(&m.state));
-        let router = router(state.clone(), sandbox.map(crate::sandbox::Mount::router));
+        let router = crate::web::router(state.clone(), sandbox.map(crate::sandbox::Mount::router));
         Ok(Self { listener, router, state, sandbox: sandbox_state, metrics })
     }
 
@@ -177,7 +160,7 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
             api.clone(),
             login.clone(),
             Timing::default(),
-            shared.redis.clone().map(crate::watch_mirror::Mirror::new),
+            shared.redis.clone().map(crate::deploy::mirror::Mirror::new),
         ),
         login,
         scopes: OAuthScopes::deploy(),
@@ -187,30 +170,4 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
         chrome,
         settings: Arc::new(settings),
     }
-}
-
-/// The full router: routes, the sandbox's (`extra`) when running as one, and
-/// the layers every request passes: the edge (ids, limits, error pages,
-/// headers, metrics, logs), a request timeout and a body limit.
-pub fn router(state: AppState, extra: Option<Router>) -> Router {
-    let settings = &state.settings;
-    let sessions = SessionManagerLayer::new(state.shared.sessions.clone())
-        .with_signed(Key::derive_from(settings.secret_key.expose_secret().as_bytes()))
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(settings.is_https())
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
-    let edge = Arc::new(Edge {
-        chrome: state.chrome.clone(),
-        headers: security_headers(&state.login.browser_origin()),
-        limits: RateLimit::new(settings.rate_limit_per_minute, settings.trusted_proxies.clone()),
-        metrics: settings.metrics_addr.is_some(),
-    });
-    crate::routes::routes(sessions)
-        .with_state(state.clone())
-        .merge(extra.unwrap_or_default())
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(axum::middleware::from_fn_with_state(edge, crate::middleware::edge))
 }

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use install_on_linode::deploy::watch::{Revoked, Timing, Watches};
 use install_on_linode::linode::models::Instance;
 use install_on_linode::linode::{LinodeClient, LoginClient, http_client};
-use install_on_linode::watch::{Revoked, Timing, Watches};
 
 use crate::helpers::*;
 
@@ -25,7 +25,7 @@ async fn watches(app: &TestApp, timing: Timing) -> std::sync::Arc<Watches> {
     )
 }
 
-async fn finished(watches: &Watches, id: &str) -> install_on_linode::watch::Progress {
+async fn finished(watches: &Watches, id: &str) -> install_on_linode::deploy::watch::Progress {
     for _ in 0..100 {
         let progress = watches.get(id).unwrap().progress();
         if !progress.watching {

@@ -170,7 +170,7 @@ pub struct Watches {
     api: LinodeClient,
     login: LoginClient,
     timing: Timing,
-    mirror: Option<crate::watch_mirror::Mirror>,
+    mirror: Option<crate::deploy::mirror::Mirror>,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
     tasks: TaskTracker,
@@ -182,7 +182,7 @@ impl Watches {
         api: LinodeClient,
         login: LoginClient,
         timing: Timing,
-        mirror: Option<crate::watch_mirror::Mirror>,
+        mirror: Option<crate::deploy::mirror::Mirror>,
     ) -> Arc<Self> {
         Arc::new(Self {
             api,
@@ -235,7 +235,7 @@ impl Watches {
     }
 
     /// The mirror other replicas read, when there is one.
-    pub fn mirror(&self) -> Option<&crate::watch_mirror::Mirror> {
+    pub fn mirror(&self) -> Option<&crate::deploy::mirror::Mirror> {
         self.mirror.as_ref()
     }
 

@@ -4,15 +4,18 @@
 //! The create call is made once and never retried (a retry after a timeout
 //! can bill a second server). On every failure after the token was issued,
 //! the token is revoked here; on success it is handed to the caller, who
-//! watches the server start and revokes it then ([`crate::watch`]). A failed
+//! watches the server start and revokes it then ([`crate::deploy::watch`]). A failed
 //! revoke is logged as a warning, not a failed deploy.
+
+pub mod mirror;
+pub mod watch;
 
 use secrecy::SecretString;
 
-use crate::choice::Choice;
+use crate::form::choice::Choice;
+use crate::form::password;
 use crate::linode::models::{CreateInstance, Instance};
 use crate::linode::{LinodeClient, LinodeError, LoginClient};
-use crate::password;
 
 /// Makes deploys for one StackScript and application.
 #[derive(Debug, Clone)]

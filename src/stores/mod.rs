@@ -9,96 +9,21 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use fred::prelude::*;
-use fred::types::{Expiration, SetOptions};
-use tower_sessions::session::{Id, Record};
-use tower_sessions::{SessionStore, session_store};
 use tower_sessions_redis_store::RedisStore;
 
-use crate::session::UsedStates;
-use crate::session_store::MemoryStore;
 use crate::settings::SessionStoreSetting;
 
-/// How long a used OAuth state is remembered (longer than any session).
-const CLAIM_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+pub mod claims;
+pub mod memory;
+pub mod sessions;
 
-/// The session store the app was configured with.
-#[derive(Debug, Clone)]
-pub enum Sessions {
-    /// This process's memory.
-    Memory(MemoryStore),
-    /// Redis, shared.
-    Redis(RedisStore<Pool>),
-}
+pub use claims::{Claims, StoreUnavailable, UsedStates};
+pub use memory::MemoryStore;
+pub use sessions::Sessions;
 
-#[async_trait]
-impl SessionStore for Sessions {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.create(record).await,
-            Self::Redis(store) => store.create(record).await,
-        }
-    }
-
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.save(record).await,
-            Self::Redis(store) => store.save(record).await,
-        }
-    }
-
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Memory(store) => store.load(id).await,
-            Self::Redis(store) => store.load(id).await,
-        }
-    }
-
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Memory(store) => store.delete(id).await,
-            Self::Redis(store) => store.delete(id).await,
-        }
-    }
-}
-
-/// The once-only claim on an OAuth state, so two callbacks racing on two
-/// replicas cannot both deploy.
-#[derive(Debug)]
-pub enum Claims {
-    /// In this process.
-    Memory(UsedStates),
-    /// `SET … NX` in Redis.
-    Redis(Pool),
-}
-
-/// Redis did not answer.
-#[derive(Debug, thiserror::Error)]
-#[error("the shared store did not answer: {0}")]
-pub struct StoreUnavailable(String);
-
-impl Claims {
-    /// Claims `state`; true for the first caller across every replica.
-    pub async fn claim(&self, state: &str) -> Result<bool, StoreUnavailable> {
-        match self {
-            Self::Memory(used) => Ok(used.claim(state)),
-            Self::Redis(pool) => {
-                let set: Option<String> = pool
-                    .set(
-                        format!("iol:used-state:{state}"),
-                        "1",
-                        Some(Expiration::EX(CLAIM_TTL.as_secs() as i64)),
-                        Some(SetOptions::NX),
-                        false,
-                    )
-                    .await
-                    .map_err(|e| StoreUnavailable(e.to_string()))?;
-                Ok(set.is_some())
-            }
-        }
-    }
-}
+/// How long a session lives without activity.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The shared stores, connected.
 #[derive(Debug, Clone)]

@@ -10,10 +10,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::CatalogData;
-use crate::label::Label;
-use crate::password;
-use crate::ssh_keys;
-use crate::udf::{self, FieldKind, FormField};
+use crate::form::label::Label;
+use crate::form::password;
+use crate::form::ssh_keys;
+use crate::form::udf::{self, FieldKind, FormField};
 
 /// What the visitor entered, as entered. Secrets stay server-side: this
 /// lives only in the page being rendered and in the server-side session.

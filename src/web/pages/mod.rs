@@ -4,10 +4,12 @@
 //! input and the passwords are all safe to show. Responses go through
 //! askama_web's `IntoResponse`.
 
+pub mod configure;
+
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::error::ErrorPage;
+use crate::web::error::ErrorPage;
 
 /// What every page shows around its content.
 #[derive(Debug, Clone)]

@@ -1,5 +1,8 @@
 //! The command line. With no subcommand the server runs.
 
+pub mod healthcheck;
+pub mod setup;
+
 use clap::{Parser, Subcommand};
 
 const SETTINGS_HELP: &str = "\
@@ -59,7 +62,7 @@ pub enum Command {
         json: bool,
         /// What to do.
         #[command(subcommand)]
-        command: crate::setup::client::ClientCommand,
+        command: crate::cli::setup::client::ClientCommand,
     },
     /// Publish and inspect the StackScript visitors deploy (token: LINODE_TOKEN or stdin).
     Stackscript {
@@ -68,7 +71,7 @@ pub enum Command {
         json: bool,
         /// What to do.
         #[command(subcommand)]
-        command: crate::setup::stackscript::StackScriptCommand,
+        command: crate::cli::setup::stackscript::StackScriptCommand,
     },
     /// Check that a running server answers /healthz: exit 0 if so, 1 if not.
     Healthcheck {

@@ -14,14 +14,14 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::choice::FieldError;
 use crate::deploy::{DeployError, Deployed};
-use crate::error::AppError;
+use crate::form::choice::FieldError;
+use crate::form::udf;
 use crate::linode::LinodeError;
-use crate::session::{self, PendingDeploy};
-use crate::state::AppState;
-use crate::templates::{ShownSecret, SuccessPage};
-use crate::udf;
+use crate::web::error::AppError;
+use crate::web::pages::{ShownSecret, SuccessPage};
+use crate::web::session::{self, PendingDeploy};
+use crate::web::state::AppState;
 
 /// What the login server puts on the callback URL.
 #[derive(Debug, Default, Deserialize)]

@@ -5,12 +5,12 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 /// Every static file: name, content type, body.
 const FILES: &[(&str, &str, &str)] = &[
-    ("style.css", "text/css; charset=utf-8", include_str!("../../static/style.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_str!("../../static/app.js")),
+    ("style.css", "text/css; charset=utf-8", include_str!("../../../static/style.css")),
+    ("app.js", "text/javascript; charset=utf-8", include_str!("../../../static/app.js")),
 ];
 
 /// Serves one embedded file.

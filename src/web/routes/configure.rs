@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use crate::catalog::CatalogData;
-use crate::choice::{Choice, FieldError, FormValues};
-use crate::error::AppError;
-use crate::form_view::configure_page;
-use crate::session::{PendingDeploy, store_pending};
-use crate::state::AppState;
-use crate::udf;
+use crate::form::choice::{Choice, FieldError, FormValues};
+use crate::form::udf;
+use crate::web::error::AppError;
+use crate::web::pages::configure::configure_page;
+use crate::web::session::{PendingDeploy, store_pending};
+use crate::web::state::AppState;
 
 /// `GET /`: the form. Values in the query (`type`, `region`, `image` and
 /// StackScript fields that are not secret) preselect it; values the form

@@ -2,10 +2,10 @@
 //! what was wrong with it.
 
 use crate::catalog::CatalogData;
-use crate::choice::{FieldError, FormValues};
+use crate::form::choice::{FieldError, FormValues};
+use crate::form::udf::{self, FieldKind, RADIO_LIMIT};
 use crate::linode::models::{LinodeType, Region};
-use crate::templates::{Chrome, ConfigurePage, Select, SelectOption, TextInput, UdfInput};
-use crate::udf::{self, FieldKind, RADIO_LIMIT};
+use crate::web::pages::{Chrome, ConfigurePage, Select, SelectOption, TextInput, UdfInput};
 
 /// The page for `values`, with `errors` next to their fields.
 pub fn configure_page(

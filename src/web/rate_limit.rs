@@ -18,7 +18,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 /// The limiter and what it trusts.
 #[derive(Debug)]

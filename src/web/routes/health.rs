@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 /// Liveness: always `ok` while the server answers.
 pub async fn healthz() -> &'static str {

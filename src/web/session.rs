@@ -2,28 +2,22 @@
 //!
 //! A session holds one [`PendingDeploy`]: the validated choice and the OAuth
 //! `state` that must come back on the callback. Taking it out is the only way
-//! to deploy, and [`UsedStates`] makes that "once": two callbacks racing with
+//! to deploy, and the claim store makes that "once": two callbacks racing with
 //! the same session can both read the pending deploy, but only the first to
-//! claim its state goes on.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! claim its state goes on
+//! ([`crate::stores::Claims`]).
 
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::choice::{Choice, FormValues};
+use crate::form::choice::{Choice, FormValues};
 
 const PENDING_KEY: &str = "pending_deploy";
 const USED_STATE_KEY: &str = "used_state";
 const DEPLOYS_KEY: &str = "deploys";
 /// At most this many deploy ids are remembered per session.
 const MAX_DEPLOYS: usize = 20;
-
-/// How long a session lives without activity.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// A deploy waiting for the visitor to come back from the login server.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,27 +112,6 @@ pub async fn was_used(session: &Session, state: &str) -> Result<bool, tower_sess
     Ok(used.is_some_and(|used| same_state(&used, state)))
 }
 
-/// States already used by a callback in this process, so a replayed or
-/// concurrent callback cannot deploy twice. Entries outlive any session.
-#[derive(Debug, Default)]
-pub struct UsedStates(Mutex<HashMap<String, Instant>>);
-
-impl UsedStates {
-    /// Claims `state`; true for the first caller only.
-    pub fn claim(&self, state: &str) -> bool {
-        let mut used = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let now = Instant::now();
-        used.retain(|_, at| now.duration_since(*at) < IDLE_TIMEOUT * 2);
-        match used.entry(state.to_owned()) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(now);
-                true
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +121,7 @@ mod tests {
             type_id: "t".into(),
             region: "r".into(),
             image: "i".into(),
-            label: crate::label::Label::parse("web").unwrap(),
+            label: crate::form::label::Label::parse("web").unwrap(),
             authorized_keys: vec![],
             root_pass: None,
             stackscript_data: Default::default(),
@@ -171,13 +144,5 @@ mod tests {
         assert!(pending.state_matches(&pending.state.clone()));
         assert!(!pending.state_matches(""));
         assert!(!pending.state_matches(&pending.state[..63]));
-    }
-
-    #[test]
-    fn a_state_can_be_claimed_once() {
-        let used = UsedStates::default();
-        assert!(used.claim("s"));
-        assert!(!used.claim("s"));
-        assert!(used.claim("other"));
     }
 }

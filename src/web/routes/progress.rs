@@ -17,12 +17,12 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::{IntervalStream, WatchStream};
 use tower_sessions::Session;
 
-use crate::error::AppError;
-use crate::session;
-use crate::state::AppState;
-use crate::templates::ProgressPage;
-use crate::watch::{Progress, Watch};
-use crate::watch_mirror::Mirror;
+use crate::deploy::mirror::Mirror;
+use crate::deploy::watch::{Progress, Watch};
+use crate::web::error::AppError;
+use crate::web::pages::ProgressPage;
+use crate::web::session;
+use crate::web::state::AppState;
 
 /// Where a deploy's progress comes from.
 enum View {

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::deploy::Deployer;
+use crate::deploy::watch::Watches;
 use crate::linode::{LoginClient, OAuthScopes};
 use crate::settings::Settings;
 use crate::stores::{Claims, Shared};
-use crate::templates::Chrome;
-use crate::watch::Watches;
+use crate::web::pages::Chrome;
 
 /// Shared application state: one pointer, so handing it to a handler is one
 /// reference-count increment.
@@ -50,5 +50,5 @@ pub struct AppParts {
     /// Deploys being watched as their servers start.
     pub watches: Arc<Watches>,
     /// The configure page as rendered for the current catalog.
-    pub page_cache: Arc<crate::page_cache::PageCache>,
+    pub page_cache: Arc<crate::web::page_cache::PageCache>,
 }

@@ -11,9 +11,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
-use crate::error::ErrorPage;
-use crate::rate_limit::RateLimit;
-use crate::templates::{Chrome, ErrorTemplate};
+use crate::web::error::ErrorPage;
+use crate::web::pages::{Chrome, ErrorTemplate};
+use crate::web::rate_limit::RateLimit;
 
 /// The request id header: kept from the request (a proxy's) or made here.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

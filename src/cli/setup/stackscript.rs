@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{Context, Failure, Needs, explain, output};
+use crate::form::udf::{self, FieldKind, RADIO_LIMIT};
 use crate::linode::account::NewStackScript;
-use crate::udf::{self, FieldKind, RADIO_LIMIT};
 
 /// The StackScript commands.
 #[derive(Debug, Subcommand)]

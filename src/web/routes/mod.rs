@@ -1,0 +1,7 @@
+//! One file per page: the handlers the route table in [`super`] names.
+
+pub mod assets;
+pub mod callback;
+pub mod configure;
+pub mod health;
+pub mod progress;
