@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use fred::prelude::*;
 use fred::types::Expiration;
 
-use crate::deploy::watch::Progress;
+use super::stage::Progress;
 
 /// How long a mirrored progress is kept.
 const KEEP: Duration = Duration::from_secs(30 * 60);

@@ -4,10 +4,18 @@
 //! The create call is made once and never retried (a retry after a timeout
 //! can bill a second server). On every failure after the token was issued,
 //! the token is revoked here; on success it is handed to the caller, who
-//! watches the server start and revokes it then ([`crate::deploy::watch`]). A failed
-//! revoke is logged as a warning, not a failed deploy.
+//! watches the server start ([`watch`]) until it is done with it.
+//!
+//! # Layout
+//! - this file: [`Deployer`], code -> token -> scope check -> instance.
+//! - [`stage`]: the state machine after the create: the server's stage and the visitor's access.
+//! - [`watch`]: holding the token while the server starts, and when to let go of it.
+//! - [`revoke`]: the one way a token ends.
+//! - [`mirror`]: a deploy's progress shared through Redis with the other replicas.
 
 pub mod mirror;
+pub mod revoke;
+pub mod stage;
 pub mod watch;
 
 use secrecy::SecretString;
@@ -84,7 +92,7 @@ impl Deployer {
                     Ok(Deployed { instance, generated_root_pass, token: grant.access_token })
                 }
                 Err(e) => {
-                    self.revoke(&grant.access_token).await;
+                    revoke::revoke(&self.login, &grant.access_token, stage::Revoked::NotCreated).await;
                     Err(e)
                 }
             },
@@ -140,13 +148,5 @@ impl Deployer {
         let instance =
             self.api.create_instance(&grant.access_token, &body).await.map_err(DeployError::Create)?;
         Ok((instance, generated))
-    }
-
-    /// Revokes a token, logging rather than failing when Linode refuses.
-    pub async fn revoke(&self, token: &SecretString) {
-        match self.login.expire(token).await {
-            Ok(()) => tracing::debug!("token revoked"),
-            Err(error) => tracing::warn!(%error, "could not revoke the token; it expires on its own"),
-        }
     }
 }

@@ -10,14 +10,16 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::mirror::Mirror;
+use super::revoke::revoke;
+use super::stage::{Progress, Revoked};
 use crate::linode::models::Instance;
 use crate::linode::{LinodeClient, LinodeError, LoginClient};
 
@@ -45,80 +47,6 @@ impl Default for Timing {
 pub const KEEP_FINISHED: Duration = Duration::from_secs(30 * 60);
 /// At most this many watches are kept at once.
 pub const MAX_WATCHES: usize = 10_000;
-
-/// Why the app gave up the visitor's access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Revoked {
-    /// The server runs.
-    Running,
-    /// The 10-minute bound passed.
-    TimeLimit,
-    /// Nobody watched any more.
-    VisitorLeft,
-    /// The app shut down.
-    Shutdown,
-    /// Linode no longer accepted the token.
-    TokenRejected,
-}
-
-impl Revoked {
-    /// The sentence the page shows.
-    pub fn sentence(self) -> &'static str {
-        match self {
-            Self::Running => "The server is running. Access to your Linode account has been revoked.",
-            Self::TimeLimit => {
-                "Ten minutes passed, so access to your Linode account has been revoked. \
-                 Follow the server in Cloud Manager."
-            }
-            Self::VisitorLeft => {
-                "You left the page, so access to your Linode account has been revoked. \
-                 Follow the server in Cloud Manager."
-            }
-            Self::Shutdown => {
-                "This service restarted, so access to your Linode account has been revoked. \
-                 Follow the server in Cloud Manager."
-            }
-            Self::TokenRejected => "Linode ended the access. Follow the server in Cloud Manager.",
-        }
-    }
-}
-
-/// What a visitor sees of a deploy.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Progress {
-    /// The Linode's label.
-    pub label: String,
-    /// Its first public IPv4 address.
-    pub ip: Option<String>,
-    /// `provisioning`, `booting`, `running`, …
-    pub status: String,
-    /// When the instance was created (seconds since the Unix epoch).
-    pub created_at: u64,
-    /// Whether the app still holds access and watches.
-    pub watching: bool,
-    /// Why access was given up, once it was.
-    pub revoked: Option<Revoked>,
-    /// The sentence for `revoked`.
-    pub access_note: Option<String>,
-}
-
-impl Progress {
-    /// Seconds since the instance was created.
-    pub fn elapsed_secs(&self) -> u64 {
-        unix_now().saturating_sub(self.created_at)
-    }
-}
-
-/// `HH:MM:SS` of a Unix time, in UTC.
-fn clock_time(unix: u64) -> String {
-    let seconds = unix % 86_400;
-    format!("{:02}:{:02}:{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
 
 /// One deploy being watched.
 #[derive(Debug)]
@@ -170,7 +98,7 @@ pub struct Watches {
     api: LinodeClient,
     login: LoginClient,
     timing: Timing,
-    mirror: Option<crate::deploy::mirror::Mirror>,
+    mirror: Option<Mirror>,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
     tasks: TaskTracker,
@@ -178,12 +106,7 @@ pub struct Watches {
 
 impl Watches {
     /// A registry that reads instances with `api` and revokes with `login`.
-    pub fn new(
-        api: LinodeClient,
-        login: LoginClient,
-        timing: Timing,
-        mirror: Option<crate::deploy::mirror::Mirror>,
-    ) -> Arc<Self> {
+    pub fn new(api: LinodeClient, login: LoginClient, timing: Timing, mirror: Option<Mirror>) -> Arc<Self> {
         Arc::new(Self {
             api,
             login,
@@ -200,15 +123,7 @@ impl Watches {
     /// starts finished.
     pub async fn start(self: &Arc<Self>, instance: &Instance, token: SecretString) -> String {
         let id = crate::random::hex(16);
-        let progress = Progress {
-            label: instance.label.clone(),
-            ip: instance.ipv4.first().cloned(),
-            status: instance.status.clone(),
-            created_at: unix_now(),
-            watching: true,
-            revoked: None,
-            access_note: None,
-        };
+        let progress = Progress::created(instance, self.timing.hard_bound);
         let watch = Arc::new(Watch {
             progress: watch::Sender::new(progress),
             last_seen: Mutex::new(Instant::now()),
@@ -235,7 +150,7 @@ impl Watches {
     }
 
     /// The mirror other replicas read, when there is one.
-    pub fn mirror(&self) -> Option<&crate::deploy::mirror::Mirror> {
+    pub fn mirror(&self) -> Option<&Mirror> {
         self.mirror.as_ref()
     }
 
@@ -258,7 +173,7 @@ impl Watches {
     /// How many watches still hold a token.
     pub fn holding(&self) -> usize {
         let watches = self.watches.lock().unwrap_or_else(|p| p.into_inner());
-        watches.values().filter(|w| w.progress.borrow().watching).count()
+        watches.values().filter(|w| w.progress.borrow().access.is_held()).count()
     }
 
     /// Stops every watch and waits until each has revoked its token.
@@ -274,20 +189,11 @@ impl Watches {
             // Boxed: the task then holds only a small future while it sleeps.
             match Box::pin(self.api.instance(&token, instance_id)).await {
                 Ok(instance) => {
-                    let running = instance.status == "running";
-                    let changed = watch.progress.send_if_modified(|p| {
-                        let before = (p.status.clone(), p.ip.clone());
-                        p.status = instance.status.clone();
-                        if let Some(ip) = instance.ipv4.first() {
-                            p.ip = Some(ip.clone());
-                        }
-                        before != (p.status.clone(), p.ip.clone())
-                    });
-                    if changed {
+                    if watch.progress.send_if_modified(|p| p.observe(&instance)) {
                         self.publish(id, &watch);
                     }
-                    if running {
-                        break Revoked::Running;
+                    if let Some(done) = watch.progress.borrow().done_with_token() {
+                        break done;
                     }
                 }
                 Err(LinodeError::Status { status, .. }) if status.as_u16() == 401 => {
@@ -318,15 +224,8 @@ impl Watches {
     }
 
     async fn finish(&self, id: &str, watch: &Watch, token: &SecretString, reason: Revoked) {
-        match self.login.expire(token).await {
-            Ok(()) => tracing::info!(reason = ?reason, "watch ended; token revoked"),
-            Err(error) => tracing::warn!(%error, reason = ?reason, "watch ended; could not revoke the token"),
-        }
-        watch.progress.send_modify(|p| {
-            p.watching = false;
-            p.revoked = Some(reason);
-            p.access_note = Some(format!("{} Revoked at {} UTC.", reason.sentence(), clock_time(unix_now())));
-        });
+        revoke(&self.login, token, reason).await;
+        watch.progress.send_modify(|p| p.revoke(reason));
         *watch.finished.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         self.publish(id, watch);
     }

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use install_on_linode::deploy::watch::{Revoked, Timing, Watches};
+use install_on_linode::deploy::stage::{Progress, Revoked, Stage};
+use install_on_linode::deploy::watch::{Timing, Watches};
 use install_on_linode::linode::models::Instance;
 use install_on_linode::linode::{LinodeClient, LoginClient, http_client};
 
@@ -25,10 +26,10 @@ async fn watches(app: &TestApp, timing: Timing) -> std::sync::Arc<Watches> {
     )
 }
 
-async fn finished(watches: &Watches, id: &str) -> install_on_linode::deploy::watch::Progress {
+async fn finished(watches: &Watches, id: &str) -> Progress {
     for _ in 0..100 {
         let progress = watches.get(id).unwrap().progress();
-        if !progress.watching {
+        if !progress.access.is_held() {
             return progress;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -52,8 +53,8 @@ async fn the_token_is_revoked_the_moment_the_server_runs() {
     let id = watches.start(&instance(), TOKEN.into()).await;
 
     let progress = finished(&watches, &id).await;
-    assert_eq!(progress.revoked, Some(Revoked::Running));
-    assert_eq!(progress.status, "running");
+    assert_eq!(progress.access.revoked(), Some(Revoked::Running));
+    assert_eq!(progress.stage, Stage::Running);
     assert_eq!(app.revokes(1).await.len(), 1);
 }
 
@@ -66,7 +67,7 @@ async fn the_token_is_revoked_when_the_time_bound_passes() {
 
     let id = watches.start(&instance(), TOKEN.into()).await;
 
-    assert_eq!(finished(&watches, &id).await.revoked, Some(Revoked::TimeLimit));
+    assert_eq!(finished(&watches, &id).await.access.revoked(), Some(Revoked::TimeLimit));
     assert_eq!(app.revokes(1).await.len(), 1);
 }
 
@@ -81,7 +82,7 @@ async fn the_token_is_revoked_when_nobody_watches_any_more() {
     let watch = watches.get(&id).unwrap();
     let (_live, guard) = watch.subscribe();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(watch.progress().watching, "a live page keeps the watch going");
+    assert!(watch.progress().access.is_held(), "a live page keeps the watch going");
     drop(guard);
 
     let mut reason = None;
@@ -99,7 +100,7 @@ async fn the_token_is_revoked_when_nobody_watches_any_more() {
 
 /// The reason a watch ended, without counting as a look.
 fn watch_state(watches: &Watches, id: &str) -> Option<Revoked> {
-    watches.peek(id).and_then(|p| p.revoked)
+    watches.peek(id).and_then(|p| p.access.revoked())
 }
 
 #[tokio::test]
@@ -114,7 +115,7 @@ async fn shutting_down_revokes_every_token_still_held() {
     watches.shutdown().await;
 
     for id in ids {
-        assert_eq!(watches.get(&id).unwrap().progress().revoked, Some(Revoked::Shutdown));
+        assert_eq!(watches.get(&id).unwrap().progress().access.revoked(), Some(Revoked::Shutdown));
     }
     assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 2);
     assert_eq!(watches.holding(), 0);

@@ -18,7 +18,8 @@ use tokio_stream::wrappers::{IntervalStream, WatchStream};
 use tower_sessions::Session;
 
 use crate::deploy::mirror::Mirror;
-use crate::deploy::watch::{Progress, Watch};
+use crate::deploy::stage::{Access, Progress, Revoked};
+use crate::deploy::watch::Watch;
 use crate::web::error::AppError;
 use crate::web::pages::ProgressPage;
 use crate::web::session;
@@ -67,27 +68,44 @@ pub async fn page(
     Ok(ProgressPage {
         chrome: state.chrome.clone(),
         elapsed_secs: progress.elapsed_secs(),
+        status: progress.stage.as_str().to_owned(),
+        watching: progress.access.is_held(),
+        access_note: progress.access.note(),
         label: progress.label,
         ip: progress.ip,
-        status: progress.status,
-        watching: progress.watching,
-        access_note: progress.access_note,
         progress_url: format!("/deploys/{id}"),
     }
     .into_response())
 }
 
-/// The JSON a script reads.
+/// The JSON a script (and `static/app.js`) reads, rendered from the progress.
 #[derive(Serialize)]
 struct StatusBody {
-    #[serde(flatten)]
-    progress: Progress,
+    label: String,
+    ip: Option<String>,
+    status: String,
+    created_at: u64,
     elapsed_secs: u64,
+    /// Whether the app still holds access and watches.
+    watching: bool,
+    revoked: Option<Revoked>,
+    access_note: Option<String>,
+    access: Access,
 }
 
 impl From<Progress> for StatusBody {
     fn from(progress: Progress) -> Self {
-        Self { elapsed_secs: progress.elapsed_secs(), progress }
+        Self {
+            elapsed_secs: progress.elapsed_secs(),
+            status: progress.stage.as_str().to_owned(),
+            watching: progress.access.is_held(),
+            revoked: progress.access.revoked(),
+            access_note: progress.access.note(),
+            access: progress.access,
+            created_at: progress.created_at,
+            label: progress.label,
+            ip: progress.ip,
+        }
     }
 }
 
@@ -113,7 +131,7 @@ pub async fn events(
         let mut ended = false;
         move |p: &Progress| {
             let go = !ended;
-            ended = !p.watching;
+            ended = !p.access.is_held();
             go
         }
     };

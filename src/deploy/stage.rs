@@ -1,0 +1,250 @@
+//! A deploy after the create, as one state machine: the [`Stage`] the new
+//! server is at, and the visitor's [`Access`], which is either held (until
+//! when) or revoked (why, when), never both.
+//!
+//! Every transition is a method of [`Progress`] in this file: the watch
+//! ([`super::watch`]) decides *when* (a read of the instance, a timer, a
+//! shutdown) and calls them; the pages and the Redis mirror render the
+//! type as it is rather than re-deriving it.
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::linode::models::Instance;
+
+/// Where the new server is, as Linode reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Linode is setting the server up (`provisioning`).
+    Provisioning,
+    /// It is starting (`booting`).
+    Booting,
+    /// It runs (`running`): the app lets go of the token.
+    Running,
+    /// Any other status Linode reports (`offline`, `rebooting`, …), as Linode spells it.
+    Other(String),
+}
+
+impl Stage {
+    /// The stage for Linode's `status` of an instance.
+    pub fn from_linode(status: &str) -> Self {
+        match status {
+            "provisioning" => Self::Provisioning,
+            "booting" => Self::Booting,
+            "running" => Self::Running,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// Linode's word for it, as the pages show it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Provisioning => "provisioning",
+            Self::Booting => "booting",
+            Self::Running => "running",
+            Self::Other(status) => status,
+        }
+    }
+}
+
+/// Why the app gave up the visitor's access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revoked {
+    /// The deploy failed after the token was issued; nothing is watched.
+    NotCreated,
+    /// The server runs.
+    Running,
+    /// The 10-minute bound passed.
+    TimeLimit,
+    /// Nobody watched any more.
+    VisitorLeft,
+    /// The app shut down.
+    Shutdown,
+    /// Linode no longer accepted the token.
+    TokenRejected,
+}
+
+impl Revoked {
+    /// The sentence the page shows.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Self::NotCreated => "Nothing was created, so access to your Linode account has been revoked.",
+            Self::Running => "The server is running. Access to your Linode account has been revoked.",
+            Self::TimeLimit => {
+                "Ten minutes passed, so access to your Linode account has been revoked. \
+                 Follow the server in Cloud Manager."
+            }
+            Self::VisitorLeft => {
+                "You left the page, so access to your Linode account has been revoked. \
+                 Follow the server in Cloud Manager."
+            }
+            Self::Shutdown => {
+                "This service restarted, so access to your Linode account has been revoked. \
+                 Follow the server in Cloud Manager."
+            }
+            Self::TokenRejected => "Linode ended the access. Follow the server in Cloud Manager.",
+        }
+    }
+}
+
+/// The visitor's access to their account, as this app has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "access")]
+pub enum Access {
+    /// The app holds the token, at the latest until this Unix time.
+    Held {
+        /// Seconds since the Unix epoch.
+        until: u64,
+    },
+    /// The token was revoked.
+    Revoked {
+        /// Why.
+        reason: Revoked,
+        /// When, in seconds since the Unix epoch.
+        at: u64,
+    },
+}
+
+impl Access {
+    /// Whether the app still holds the token.
+    pub fn is_held(&self) -> bool {
+        matches!(self, Self::Held { .. })
+    }
+
+    /// Why the token was revoked, once it was.
+    pub fn revoked(&self) -> Option<Revoked> {
+        match self {
+            Self::Held { .. } => None,
+            Self::Revoked { reason, .. } => Some(*reason),
+        }
+    }
+
+    /// The sentence the pages show once access was given up, with the time.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Self::Held { .. } => None,
+            Self::Revoked { reason, at } => {
+                Some(format!("{} Revoked at {} UTC.", reason.sentence(), clock_time(*at)))
+            }
+        }
+    }
+}
+
+/// What a visitor sees of a deploy: no secret, so replicas may share it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The Linode's label.
+    pub label: String,
+    /// Its first public IPv4 address.
+    pub ip: Option<String>,
+    /// Where it is.
+    pub stage: Stage,
+    /// When the instance was created (seconds since the Unix epoch).
+    pub created_at: u64,
+    /// The visitor's access.
+    pub access: Access,
+}
+
+impl Progress {
+    /// A server just created, its token held for at most `hold_for`.
+    pub fn created(instance: &Instance, hold_for: Duration) -> Self {
+        let now = unix_now();
+        Self {
+            label: instance.label.clone(),
+            ip: instance.ipv4.first().cloned(),
+            stage: Stage::from_linode(&instance.status),
+            created_at: now,
+            access: Access::Held { until: now + hold_for.as_secs() },
+        }
+    }
+
+    /// Takes in a fresh read of the instance; true when anything shown changed.
+    pub fn observe(&mut self, instance: &Instance) -> bool {
+        let stage = Stage::from_linode(&instance.status);
+        let ip = instance.ipv4.first().cloned().or_else(|| self.ip.clone());
+        let changed = stage != self.stage || ip != self.ip;
+        self.stage = stage;
+        self.ip = ip;
+        changed
+    }
+
+    /// Whether the deploy is done with the token: its server runs.
+    pub fn done_with_token(&self) -> Option<Revoked> {
+        (self.stage == Stage::Running).then_some(Revoked::Running)
+    }
+
+    /// Records that the token was revoked for `reason`; the first reason stays.
+    pub fn revoke(&mut self, reason: Revoked) {
+        if self.access.is_held() {
+            self.access = Access::Revoked { reason, at: unix_now() };
+        }
+    }
+
+    /// Seconds since the instance was created.
+    pub fn elapsed_secs(&self) -> u64 {
+        unix_now().saturating_sub(self.created_at)
+    }
+}
+
+/// `HH:MM:SS` of a Unix time, in UTC.
+fn clock_time(unix: u64) -> String {
+    let seconds = unix % 86_400;
+    format!("{:02}:{:02}:{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(status: &str, ipv4: &[&str]) -> Instance {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "label": "web", "status": status, "ipv4": ipv4
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_new_deploy_holds_access_until_its_bound() {
+        let progress = Progress::created(&instance("provisioning", &[]), Duration::from_secs(600));
+        assert_eq!(progress.stage, Stage::Provisioning);
+        let Access::Held { until } = progress.access else { panic!("held") };
+        assert!(until >= progress.created_at + 600);
+        assert_eq!(progress.access.note(), None);
+    }
+
+    #[test]
+    fn only_a_running_server_is_done_with_the_token() {
+        let mut progress = Progress::created(&instance("provisioning", &[]), Duration::from_secs(600));
+        assert_eq!(progress.done_with_token(), None);
+        assert!(progress.observe(&instance("booting", &["192.0.2.1"])));
+        assert_eq!((progress.done_with_token(), progress.ip.as_deref()), (None, Some("192.0.2.1")));
+        assert!(!progress.observe(&instance("booting", &[])), "a missing address keeps the known one");
+        assert!(progress.observe(&instance("running", &[])));
+        assert_eq!(progress.done_with_token(), Some(Revoked::Running));
+    }
+
+    #[test]
+    fn access_is_revoked_once_and_keeps_its_first_reason() {
+        let mut progress = Progress::created(&instance("booting", &[]), Duration::from_secs(600));
+        progress.revoke(Revoked::VisitorLeft);
+        progress.revoke(Revoked::Shutdown);
+        assert_eq!(progress.access.revoked(), Some(Revoked::VisitorLeft));
+        assert!(!progress.access.is_held());
+        let note = progress.access.note().unwrap();
+        assert!(note.starts_with("You left the page") && note.ends_with("UTC."), "{note}");
+    }
+
+    #[test]
+    fn linode_statuses_the_app_does_not_name_are_kept_as_spelled() {
+        assert_eq!(Stage::from_linode("offline"), Stage::Other("offline".into()));
+        assert_eq!(Stage::from_linode("offline").as_str(), "offline");
+        assert_eq!(Stage::from_linode("running").as_str(), "running");
+    }
+}
