@@ -1,17 +1,22 @@
-//! What the app keeps in a visitor's server-side session, behind typed keys.
+//! What the app keeps in a visitor's server-side session: [`DeploySession`]
+//! owns every key and the steps of a deploy that touch it: begin (the form
+//! was posted), take once (the callback), remember (the deploy's id, so this
+//! session may watch it).
 //!
 //! A session holds one [`PendingDeploy`]: the validated choice and the OAuth
 //! `state` that must come back on the callback. Taking it out is the only way
-//! to deploy, and the claim store makes that "once": two callbacks racing with
-//! the same session can both read the pending deploy, but only the first to
-//! claim its state goes on
-//! ([`crate::stores::Claims`]).
+//! to deploy, and the claim store ([`crate::stores::Claims`]) makes that
+//! "once" across every replica.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use tower_sessions::Session;
+use tower_sessions::{Session, session};
 
+use super::error::AppError;
 use crate::form::choice::{Choice, FormValues};
+use crate::stores::Claims;
 
 const PENDING_KEY: &str = "pending_deploy";
 const USED_STATE_KEY: &str = "used_state";
@@ -52,64 +57,102 @@ fn new_state() -> String {
     crate::random::hex(32)
 }
 
-/// Stores the pending deploy, replacing any earlier one.
-pub async fn store_pending(
-    session: &Session,
-    pending: &PendingDeploy,
-) -> Result<(), tower_sessions::session::Error> {
-    // One JSON string rather than a tree of values: a fraction of the memory
-    // per session in the store, and one Redis value.
-    let json = serde_json::to_string(pending).map_err(tower_sessions::session::Error::SerdeJson)?;
-    session.insert(PENDING_KEY, json).await
-}
+/// The visitor's session, typed: the only code that knows its keys. Taken
+/// by handlers as an extractor, like `tower_sessions::Session` itself.
+#[derive(Debug, Clone)]
+pub struct DeploySession(Session);
 
-/// The pending deploy, if the session has one.
-pub async fn pending(session: &Session) -> Result<Option<PendingDeploy>, tower_sessions::session::Error> {
-    let json: Option<String> = session.get(PENDING_KEY).await?;
-    json.map(|j| serde_json::from_str(&j)).transpose().map_err(tower_sessions::session::Error::SerdeJson)
-}
+impl<S: Send + Sync> FromRequestParts<S> for DeploySession {
+    type Rejection = <Session as FromRequestParts<S>>::Rejection;
 
-/// Removes the pending deploy.
-pub async fn clear_pending(session: &Session) -> Result<(), tower_sessions::session::Error> {
-    session.remove_value(PENDING_KEY).await.map(|_| ())
-}
-
-/// Takes the pending deploy out and remembers its state, so that a replay of
-/// the same callback can be told apart from a stray one.
-pub async fn consume_pending(
-    session: &Session,
-    pending: &PendingDeploy,
-) -> Result<(), tower_sessions::session::Error> {
-    clear_pending(session).await?;
-    session.insert(USED_STATE_KEY, &pending.state).await
-}
-
-/// Remembers that this session started deploy `id`, so it may watch it.
-pub async fn remember_deploy(session: &Session, id: &str) -> Result<(), tower_sessions::session::Error> {
-    let mut deploys: Vec<String> = session.get(DEPLOYS_KEY).await?.unwrap_or_default();
-    deploys.push(id.to_owned());
-    if deploys.len() > MAX_DEPLOYS {
-        deploys.remove(0);
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Session::from_request_parts(parts, state).await.map(Self)
     }
-    session.insert(DEPLOYS_KEY, deploys).await
 }
 
-/// Whether this session started deploy `id`.
-pub async fn owns_deploy(session: &Session, id: &str) -> Result<bool, tower_sessions::session::Error> {
-    let deploys: Vec<String> = session.get(DEPLOYS_KEY).await?.unwrap_or_default();
-    Ok(deploys.iter().any(|d| same_state(d, id)))
-}
+impl DeploySession {
+    /// Begins a deploy: a new session id for the session that now holds a
+    /// login in progress (no fixation), the pending deploy stored, replacing
+    /// any earlier one, and saved at once, so a store that is down is a 503
+    /// page here rather than a lost login later.
+    pub async fn begin(&self, pending: &PendingDeploy) -> Result<(), AppError> {
+        self.0.cycle_id().await?;
+        // One JSON string rather than a tree of values: a fraction of the
+        // memory per session in the store, and one Redis value.
+        let json = serde_json::to_string(pending).map_err(session::Error::SerdeJson)?;
+        self.0.insert(PENDING_KEY, json).await?;
+        self.0.save().await?;
+        Ok(())
+    }
 
-/// The deploy this session started last, if any.
-pub async fn last_deploy(session: &Session) -> Result<Option<String>, tower_sessions::session::Error> {
-    let deploys: Vec<String> = session.get(DEPLOYS_KEY).await?.unwrap_or_default();
-    Ok(deploys.last().cloned())
-}
+    /// The login server came back with an error for `state`: the pending
+    /// deploy is forgotten, but only if this really is its callback.
+    pub async fn abandon(&self, state: &str) -> Result<(), AppError> {
+        if self.pending().await?.is_some_and(|p| p.state_matches(state)) {
+            self.0.remove_value(PENDING_KEY).await?;
+        }
+        Ok(())
+    }
 
-/// Whether `state` is that of a deploy this session already started.
-pub async fn was_used(session: &Session, state: &str) -> Result<bool, tower_sessions::session::Error> {
-    let used: Option<String> = session.get(USED_STATE_KEY).await?;
-    Ok(used.is_some_and(|used| same_state(&used, state)))
+    /// Takes the pending deploy out, once: it must exist, `state` must be its
+    /// own, and `claims` must grant the state to this caller first (two
+    /// callbacks racing on one session, or on two replicas, both read the
+    /// pending deploy; only one claims it). The session then remembers the
+    /// state, so a replay is told apart from a stray callback, and is saved
+    /// before anything is sent to Linode.
+    pub async fn take(&self, state: &str, claims: &Claims) -> Result<PendingDeploy, AppError> {
+        let pending = match self.pending().await? {
+            Some(pending) => pending,
+            None if self.was_used(state).await? => {
+                return Err(AppError::AlreadyUsed { deploy: self.last_deploy().await? });
+            }
+            None => return Err(AppError::NoPendingDeploy),
+        };
+        if !pending.state_matches(state) {
+            return Err(AppError::StateMismatch);
+        }
+        if !claims.claim(&pending.state).await.map_err(|_| AppError::StoreUnavailable)? {
+            return Err(AppError::AlreadyUsed { deploy: None });
+        }
+        self.0.remove_value(PENDING_KEY).await?;
+        self.0.insert(USED_STATE_KEY, &pending.state).await?;
+        self.0.save().await?;
+        Ok(pending)
+    }
+
+    /// Remembers that this session started deploy `id`, so it may watch it.
+    pub async fn remember(&self, id: &str) -> Result<(), AppError> {
+        let mut deploys = self.deploys().await?;
+        deploys.push(id.to_owned());
+        if deploys.len() > MAX_DEPLOYS {
+            deploys.remove(0);
+        }
+        self.0.insert(DEPLOYS_KEY, deploys).await?;
+        Ok(())
+    }
+
+    /// Whether this session started deploy `id`.
+    pub async fn owns(&self, id: &str) -> Result<bool, AppError> {
+        Ok(self.deploys().await?.iter().any(|d| same_state(d, id)))
+    }
+
+    async fn pending(&self) -> Result<Option<PendingDeploy>, AppError> {
+        let json: Option<String> = self.0.get(PENDING_KEY).await?;
+        Ok(json.map(|j| serde_json::from_str(&j)).transpose().map_err(session::Error::SerdeJson)?)
+    }
+
+    async fn deploys(&self) -> Result<Vec<String>, AppError> {
+        Ok(self.0.get(DEPLOYS_KEY).await?.unwrap_or_default())
+    }
+
+    async fn last_deploy(&self) -> Result<Option<String>, AppError> {
+        Ok(self.deploys().await?.pop())
+    }
+
+    async fn was_used(&self, state: &str) -> Result<bool, AppError> {
+        let used: Option<String> = self.0.get(USED_STATE_KEY).await?;
+        Ok(used.is_some_and(|used| same_state(&used, state)))
+    }
 }
 
 #[cfg(test)]

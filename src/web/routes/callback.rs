@@ -12,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use crate::deploy::{DeployError, Deployed};
 use crate::form::choice::FieldError;
@@ -20,7 +19,7 @@ use crate::form::udf;
 use crate::linode::LinodeError;
 use crate::web::error::AppError;
 use crate::web::pages::{ShownSecret, SuccessPage};
-use crate::web::session::{self, PendingDeploy};
+use crate::web::session::{DeploySession, PendingDeploy};
 use crate::web::state::AppState;
 
 /// What the login server puts on the callback URL.
@@ -31,43 +30,24 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-/// Finishes the deploy the session is waiting for.
+/// Finishes the deploy the session is waiting for: query -> take -> deploy
+/// -> watch -> page.
 #[tracing::instrument(skip_all)]
 pub async fn callback(
     State(state): State<AppState>,
-    session: Session,
+    session: DeploySession,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let returned_state = query.state.as_deref().unwrap_or("");
-    let pending = session::pending(&session).await?;
-
     if query.error.is_some() {
-        // The visitor said no. Forget the pending deploy only if this really is its callback.
-        if pending.as_ref().is_some_and(|p| p.state_matches(returned_state)) {
-            session::clear_pending(&session).await?;
-        }
+        session.abandon(returned_state).await?;
         return Err(AppError::LoginDenied);
     }
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
         return Err(AppError::MissingCode);
     };
-    let pending = match pending {
-        Some(pending) => pending,
-        None if session::was_used(&session, returned_state).await? => {
-            return Err(AppError::AlreadyUsed { deploy: session::last_deploy(&session).await? });
-        }
-        None => return Err(AppError::NoPendingDeploy),
-    };
-    if !pending.state_matches(returned_state) {
-        return Err(AppError::StateMismatch);
-    }
-    if !state.claims.claim(&pending.state).await.map_err(|_| AppError::StoreUnavailable)? {
-        return Err(AppError::AlreadyUsed { deploy: None });
-    }
-    session::consume_pending(&session, &pending).await?;
-    session.save().await?;
-
+    let pending = session.take(returned_state, &state.claims).await?;
     match state.deployer.deploy(&pending.choice, code).await {
         Ok(deployed) => success(&state, &session, &pending, deployed).await,
         Err(error) => refused_fields(&state, &pending, error).await,
@@ -76,13 +56,13 @@ pub async fn callback(
 
 async fn success(
     state: &AppState,
-    session: &Session,
+    session: &DeploySession,
     pending: &PendingDeploy,
     deployed: Deployed,
 ) -> Result<Response, AppError> {
     let Deployed { instance, generated_root_pass, token } = deployed;
     let id = state.watches.start(&instance, token).await;
-    session::remember_deploy(session, &id).await?;
+    session.remember(&id).await?;
     let secrets = pending
         .choice
         .generated

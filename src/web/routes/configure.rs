@@ -6,14 +6,13 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tower_sessions::Session;
 
 use crate::catalog::CatalogData;
 use crate::form::choice::{Choice, FieldError, FormValues};
 use crate::form::udf;
 use crate::web::error::AppError;
 use crate::web::pages::configure::configure_page;
-use crate::web::session::{PendingDeploy, store_pending};
+use crate::web::session::{DeploySession, PendingDeploy};
 use crate::web::state::AppState;
 
 /// `GET /`: the form. Values in the query (`type`, `region`, `image` and
@@ -37,7 +36,7 @@ pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    session: Session,
+    session: DeploySession,
     body: Bytes,
 ) -> Result<Response, AppError> {
     if !is_same_origin(&headers, &state.settings.public_url) {
@@ -58,11 +57,7 @@ pub async fn submit(
         Err(errors) => return Ok(invalid(&state, &catalog, &form, &errors)),
     };
     let pending = PendingDeploy::new(choice, form);
-    // A new id for the session that now holds a login in progress (no fixation).
-    session.cycle_id().await?;
-    store_pending(&session, &pending).await?;
-    // Saved now, so a store that is down is a 503 page here, not a lost login later.
-    session.save().await?;
+    session.begin(&pending).await?;
     let url = state.login.authorize_url(&state.scopes, &state.settings.redirect_uri(), &pending.state);
     // A serialized URL is always printable ASCII, so it is always a valid header value.
     let location = HeaderValue::from_str(url.as_str()).expect("a URL is a valid header value");

@@ -15,14 +15,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::{IntervalStream, WatchStream};
-use tower_sessions::Session;
 
 use crate::deploy::mirror::Mirror;
 use crate::deploy::stage::{Access, Progress, Revoked};
 use crate::deploy::watch::Watch;
 use crate::web::error::AppError;
 use crate::web::pages::ProgressPage;
-use crate::web::session;
+use crate::web::session::DeploySession;
 use crate::web::state::AppState;
 
 /// Where a deploy's progress comes from.
@@ -45,8 +44,8 @@ impl View {
     }
 }
 
-async fn view(state: &AppState, session: &Session, id: &str) -> Result<View, AppError> {
-    if !session::owns_deploy(session, id).await? {
+async fn view(state: &AppState, session: &DeploySession, id: &str) -> Result<View, AppError> {
+    if !session.owns(id).await? {
         return Err(AppError::NotFound);
     }
     if let Some(watch) = state.watches.get(id) {
@@ -61,7 +60,7 @@ async fn view(state: &AppState, session: &Session, id: &str) -> Result<View, App
 /// `GET /deploys/{id}`: the progress page.
 pub async fn page(
     State(state): State<AppState>,
-    session: Session,
+    session: DeploySession,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let progress = view(&state, &session, &id).await?.progress().await.ok_or(AppError::NotFound)?;
@@ -112,7 +111,7 @@ impl From<Progress> for StatusBody {
 /// `GET /deploys/{id}/status`: the progress as JSON.
 pub async fn status(
     State(state): State<AppState>,
-    session: Session,
+    session: DeploySession,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let progress = view(&state, &session, &id).await?.progress().await.ok_or(AppError::NotFound)?;
@@ -122,7 +121,7 @@ pub async fn status(
 /// `GET /deploys/{id}/events`: every change of progress, until the watch ends.
 pub async fn events(
     State(state): State<AppState>,
-    session: Session,
+    session: DeploySession,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let ticks = || IntervalStream::new(tokio::time::interval(Duration::from_secs(1)));
