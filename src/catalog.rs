@@ -1,5 +1,6 @@
 //! What the configure form offers: plans, regions and the StackScript's
-//! images, read from Linode's public API and cached in memory.
+//! images and fields, read from Linode's public API and cached in memory.
+//! A snapshot builds the StackScript's form fields once, so no request does.
 //!
 //! The cache is stale-while-revalidate: a fresh copy is served as is; a stale
 //! one is served at once while one background task fetches a new one; if that
@@ -14,6 +15,8 @@ use std::time::Duration;
 use tokio::sync::{Mutex, RwLock};
 use tokio::time::Instant;
 
+use crate::form::Offer;
+use crate::form::udf::{self, FormField};
 use crate::linode::models::{LinodeType, Region, StackScript};
 use crate::linode::{LinodeClient, LinodeError};
 
@@ -31,13 +34,16 @@ pub struct CatalogData {
     pub regions: Vec<Region>,
     /// The configured StackScript, for its images.
     pub stackscript: StackScript,
+    /// The StackScript's fields as the form shows them, built once per snapshot.
+    pub fields: Vec<FormField>,
 }
 
 impl CatalogData {
     /// Builds a snapshot, keeping only regions that take new Linodes.
     pub fn new(types: Vec<LinodeType>, regions: Vec<Region>, stackscript: StackScript) -> Self {
         let regions = regions.into_iter().filter(Region::accepts_linodes).collect();
-        Self { types, regions, stackscript }
+        let fields = udf::fields(&stackscript.user_defined_fields);
+        Self { types, regions, stackscript, fields }
     }
 
     /// The plan with this id, if offered.
@@ -49,10 +55,23 @@ impl CatalogData {
     pub fn region_by_id(&self, id: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.id == id)
     }
+}
 
-    /// Whether the StackScript may be deployed on this image.
-    pub fn offers_image(&self, id: &str) -> bool {
+impl Offer for CatalogData {
+    fn offers_plan(&self, id: &str) -> bool {
+        self.type_by_id(id).is_some()
+    }
+
+    fn offers_region(&self, id: &str) -> bool {
+        self.region_by_id(id).is_some()
+    }
+
+    fn offers_image(&self, id: &str) -> bool {
         self.stackscript.images.iter().any(|i| i == id)
+    }
+
+    fn udf_fields(&self) -> &[FormField] {
+        &self.fields
     }
 }
 

@@ -9,7 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::CatalogData;
+use super::field::GENERATE_INPUT;
+use super::{Field, Offer};
 use crate::form::label::Label;
 use crate::form::password;
 use crate::form::ssh_keys;
@@ -53,19 +54,19 @@ impl FormValues {
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         let mut values = Self::default();
         for (key, value) in pairs {
-            match key.as_str() {
-                "type" => values.type_id = Some(value),
-                "region" => values.region = Some(value),
-                "distribution" | "image" => values.image = Some(value),
-                "label" => values.label = value,
-                "ssh_keys" => values.ssh_keys = value,
-                "root_pass" => values.root_pass = value,
-                "generate" => values.generate.push(value),
-                _ => {
-                    if let Some(name) = key.strip_prefix(udf::INPUT_PREFIX) {
-                        values.udf.entry(name.to_owned()).or_default().push(value);
-                    }
-                }
+            if key == GENERATE_INPUT {
+                values.generate.push(value);
+                continue;
+            }
+            match Field::from_input(&key) {
+                Some(Field::Plan) => values.type_id = Some(value),
+                Some(Field::Region) => values.region = Some(value),
+                Some(Field::Image) => values.image = Some(value),
+                Some(Field::Label) => values.label = value,
+                Some(Field::SshKeys) => values.ssh_keys = value,
+                Some(Field::RootPass) => values.root_pass = value,
+                Some(Field::Udf(name)) => values.udf.entry(name).or_default().push(value),
+                None => {}
             }
         }
         values
@@ -113,16 +114,21 @@ impl fmt::Debug for Choice {
 /// A form field with a message for the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// The input's id (`type`, `label`, `udf_<name>`, …); empty for the whole form.
-    pub field: String,
+    /// The field; none for the form as a whole.
+    pub field: Option<Field>,
     /// What to do about it.
     pub message: String,
 }
 
 impl FieldError {
     /// A message about `field`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+    pub fn new(field: Field, message: impl Into<String>) -> Self {
+        Self { field: Some(field), message: message.into() }
+    }
+
+    /// A message about the form as a whole.
+    pub fn form(message: impl Into<String>) -> Self {
+        Self { field: None, message: message.into() }
     }
 }
 
@@ -130,12 +136,12 @@ impl Choice {
     /// Checks every value; reports all faults at once.
     pub fn parse(
         form: &FormValues,
-        catalog: &CatalogData,
+        offer: &impl Offer,
         application_name: &str,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut offered =
-            |value: &Option<String>, ok: &dyn Fn(&str) -> bool, field: &str, what: &str| match value
+            |value: &Option<String>, ok: &dyn Fn(&str) -> bool, field: Field, what: &str| match value
                 .as_deref()
                 .map(str::trim)
             {
@@ -145,30 +151,30 @@ impl Choice {
                     None
                 }
             };
-        let type_id = offered(&form.type_id, &|v| catalog.type_by_id(v).is_some(), "type", "plans");
-        let region = offered(&form.region, &|v| catalog.region_by_id(v).is_some(), "region", "regions");
-        let image = offered(&form.image, &|v| catalog.offers_image(v), "distribution", "distributions");
+        let type_id = offered(&form.type_id, &|v| offer.offers_plan(v), Field::Plan, "plans");
+        let region = offered(&form.region, &|v| offer.offers_region(v), Field::Region, "regions");
+        let image = offered(&form.image, &|v| offer.offers_image(v), Field::Image, "distributions");
 
         let label = match form.label.trim() {
             "" => region.as_deref().map(|r| Label::generate(application_name, r)),
-            given => Label::parse(given).map_err(|rule| errors.push(FieldError::new("label", rule))).ok(),
+            given => {
+                Label::parse(given).map_err(|rule| errors.push(FieldError::new(Field::Label, rule))).ok()
+            }
         };
         let authorized_keys =
-            ssh_keys::parse(&form.ssh_keys).map_err(|m| errors.push(FieldError::new("ssh_keys", m))).ok();
+            ssh_keys::parse(&form.ssh_keys).map_err(|m| errors.push(FieldError::new(Field::SshKeys, m))).ok();
         let root_pass = match form.root_pass.as_str() {
             "" => None,
             given => match password::check_visitor_password(given) {
                 Ok(()) => Some(given.to_owned()),
                 Err(rule) => {
-                    errors.push(FieldError::new("root_pass", rule));
+                    errors.push(FieldError::new(Field::RootPass, rule));
                     None
                 }
             },
         };
         let (stackscript_data, generated) =
-            udf_values(form, &udf::fields(&catalog.stackscript.user_defined_fields))
-                .map_err(|e| errors.extend(e))
-                .unwrap_or_default();
+            udf_values(form, offer.udf_fields()).map_err(|e| errors.extend(e)).unwrap_or_default();
 
         match (type_id, region, image, label, authorized_keys) {
             (Some(type_id), Some(region), Some(image), Some(label), Some(authorized_keys))
@@ -209,7 +215,7 @@ fn udf_values(form: &FormValues, fields: &[FormField]) -> Result<UdfValues, Vec<
         Ok(data) => Ok((data, generated)),
         Err(errors) => Err(errors
             .into_iter()
-            .map(|(name, message)| FieldError::new(format!("{}{name}", udf::INPUT_PREFIX), message))
+            .map(|(name, message)| FieldError::new(Field::Udf(name), message))
             .collect()),
     }
 }
@@ -219,19 +225,28 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::linode::models::{LinodeType, Region, StackScript, UserDefinedField};
+    use crate::linode::models::UserDefinedField;
 
-    fn catalog() -> CatalogData {
-        let plan = |id: &str| LinodeType {
-            id: id.into(),
-            label: id.into(),
-            price: None,
-            memory: None,
-            vcpus: None,
-            disk: None,
-        };
-        let region =
-            |id: &str| Region { id: id.into(), label: None, country: None, status: None, capabilities: None };
+    /// Two plans, two regions, one image, and a StackScript with an optional
+    /// field and a required password.
+    struct TestOffer(Vec<FormField>);
+
+    impl Offer for TestOffer {
+        fn offers_plan(&self, id: &str) -> bool {
+            ["g6-nanode-1", "g6-standard-2"].contains(&id)
+        }
+        fn offers_region(&self, id: &str) -> bool {
+            ["us-east", "eu-west"].contains(&id)
+        }
+        fn offers_image(&self, id: &str) -> bool {
+            id == "linode/debian12"
+        }
+        fn udf_fields(&self) -> &[FormField] {
+            &self.0
+        }
+    }
+
+    fn catalog() -> TestOffer {
         let udf = |name: &str, default: Option<&str>| UserDefinedField {
             name: name.into(),
             label: name.into(),
@@ -240,17 +255,7 @@ mod tests {
             manyof: None,
             default: default.map(Into::into),
         };
-        CatalogData::new(
-            vec![plan("g6-nanode-1"), plan("g6-standard-2")],
-            vec![region("us-east"), region("eu-west")],
-            StackScript {
-                id: 1,
-                label: "s".into(),
-                images: vec!["linode/debian12".into()],
-                user_defined_fields: vec![udf("site", Some("x")), udf("db_password", None)],
-                is_public: Some(true),
-            },
-        )
+        TestOffer(udf::fields(&[udf("site", Some("x")), udf("db_password", None)]))
     }
 
     fn form(pairs: &[(&str, &str)]) -> FormValues {
@@ -283,7 +288,7 @@ mod tests {
             ("root_pass", "short"),
         ];
         let errors = Choice::parse(&form(&pairs), &catalog(), "app").unwrap_err();
-        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_ref().unwrap().input_name()).collect();
         assert_eq!(fields, ["type", "region", "label", "ssh_keys", "root_pass", "udf_db_password"]);
     }
 
@@ -314,8 +319,8 @@ mod tests {
             let catalog = catalog();
             let values = form(&[("type", &t), ("region", &r), ("distribution", &d), ("generate", "db_password")]);
             if let Ok(choice) = Choice::parse(&values, &catalog, "app") {
-                prop_assert!(catalog.type_by_id(&choice.type_id).is_some());
-                prop_assert!(catalog.region_by_id(&choice.region).is_some());
+                prop_assert!(catalog.offers_plan(&choice.type_id));
+                prop_assert!(catalog.offers_region(&choice.region));
                 prop_assert!(catalog.offers_image(&choice.image));
             }
         }

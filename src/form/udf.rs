@@ -9,14 +9,13 @@
 
 use std::collections::BTreeMap;
 
+use super::Field;
 use crate::linode::models::UserDefinedField;
 
 /// Above this many options a `oneof` is a select rather than radio buttons.
 pub const RADIO_LIMIT: usize = 4;
 /// Linode's bound on `stackscript_data`, in characters.
 pub const DATA_LIMIT: usize = 65_535;
-/// Prefix of UDF inputs in the form, so they cannot clash with our own fields.
-pub const INPUT_PREFIX: &str = "udf_";
 
 /// How a field is shown and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,9 +76,9 @@ impl FormField {
         self.kind == FieldKind::Secret
     }
 
-    /// The name of its input in the form.
-    pub fn input_name(&self) -> String {
-        format!("{INPUT_PREFIX}{}", self.name)
+    /// The form field it is.
+    pub fn field(&self) -> Field {
+        Field::Udf(self.name.clone())
     }
 
     /// Checks one posted value (manyof values already comma-joined).

@@ -2,8 +2,9 @@
 //! what was wrong with it.
 
 use crate::catalog::CatalogData;
+use crate::form::Field;
 use crate::form::choice::{FieldError, FormValues};
-use crate::form::udf::{self, FieldKind, RADIO_LIMIT};
+use crate::form::udf::{FieldKind, RADIO_LIMIT};
 use crate::linode::models::{LinodeType, Region};
 use crate::web::pages::{Chrome, ConfigurePage, Select, SelectOption, TextInput, UdfInput};
 
@@ -15,7 +16,8 @@ pub fn configure_page(
     errors: &[FieldError],
     notices: Vec<String>,
 ) -> ConfigurePage {
-    let error_for = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message.clone());
+    let error_for =
+        |field: &Field| errors.iter().find(|e| e.field.as_ref() == Some(field)).map(|e| e.message.clone());
     let options = |items: Vec<(String, String)>, chosen: &Option<String>| -> Vec<SelectOption> {
         items
             .into_iter()
@@ -31,48 +33,54 @@ pub fn configure_page(
     let images = catalog.stackscript.images.iter().map(|i| (i.clone(), image_label(i))).collect();
     let selects = vec![
         Select {
-            name: "type",
+            name: Field::Plan.input_name(),
             label: "Plan",
             options: options(types, &values.type_id),
-            error: error_for("type"),
+            error: error_for(&Field::Plan),
         },
         Select {
-            name: "region",
+            name: Field::Region.input_name(),
             label: "Region",
             options: options(regions, &values.region),
-            error: error_for("region"),
+            error: error_for(&Field::Region),
         },
         Select {
-            name: "distribution",
+            name: Field::Image.input_name(),
             label: "Distribution",
             options: options(images, &values.image),
-            error: error_for("distribution"),
+            error: error_for(&Field::Image),
         },
     ];
-    let text = |name: &'static str, label: &'static str, value: &str, hint: &'static str| TextInput {
-        name,
+    let text = |field: Field, label: &'static str, value: &str, hint: &'static str| TextInput {
+        name: field.input_name(),
         label,
         value: value.to_owned(),
         hint,
-        error: error_for(name),
+        error: error_for(&field),
     };
     let instance_options = vec![
         text(
-            "label",
+            Field::Label,
             "Label",
             &values.label,
             "Leave empty for one made from the app and region. Letters, digits, - _ and .",
         ),
         text(
-            "ssh_keys",
+            Field::SshKeys,
             "SSH public keys",
             &values.ssh_keys,
             "One per line; they are added to root's authorized keys.",
         ),
-        text("root_pass", "Root password", &values.root_pass, "Leave empty to have a strong one generated."),
+        text(
+            Field::RootPass,
+            "Root password",
+            &values.root_pass,
+            "Leave empty to have a strong one generated.",
+        ),
     ];
-    let udfs = udf::fields(&catalog.stackscript.user_defined_fields)
-        .into_iter()
+    let udfs = catalog
+        .fields
+        .iter()
         .map(|field| {
             let posted = values.udf.get(&field.name);
             let current: Vec<String> = match posted {
@@ -96,8 +104,8 @@ pub fn configure_page(
                 FieldKind::ManyOf(list) => ("checkbox", choices(list)),
             };
             UdfInput {
-                name: field.input_name(),
-                error: error_for(&field.input_name()),
+                name: field.field().input_name(),
+                error: error_for(&field.field()),
                 field_name: field.name.clone(),
                 label: field.label.clone(),
                 hint: field.example.clone().filter(|e| !e.is_empty()),

@@ -6,6 +6,8 @@
 
 pub mod configure;
 
+use std::borrow::Cow;
+
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -35,7 +37,7 @@ pub struct SelectOption {
 #[derive(Debug, Clone)]
 pub struct Select {
     /// Field name and element id.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// The label's text.
     pub label: &'static str,
     /// The options.
@@ -48,7 +50,7 @@ pub struct Select {
 #[derive(Debug, Clone)]
 pub struct TextInput {
     /// Field name and element id.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// The label's text.
     pub label: &'static str,
     /// What was entered.
@@ -65,7 +67,7 @@ pub struct UdfInput {
     /// The UDF's name (the value of a `generate` checkbox).
     pub field_name: String,
     /// The input's name and id (`udf_<name>`).
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The label's text.
     pub label: String,
     /// The example, as a hint.

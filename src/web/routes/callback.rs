@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::deploy::{DeployError, Deployed};
 use crate::form::choice::FieldError;
-use crate::form::udf;
+use crate::form::{Field, Offer};
 use crate::linode::LinodeError;
 use crate::web::error::AppError;
 use crate::web::pages::{ShownSecret, SuccessPage};
@@ -103,32 +103,19 @@ async fn refused_fields(
     let Ok(catalog) = state.catalog.get().await else {
         return Err(error.into());
     };
-    let udfs = udf::fields(&catalog.stackscript.user_defined_fields);
     let mapped: Option<Vec<FieldError>> = reasons
         .iter()
-        .map(|r| form_field(r.field.as_deref()?, &udfs).map(|f| FieldError::new(f, r.reason.clone())))
+        .map(|r| {
+            let field = Field::from_linode(r.field.as_deref()?, |name| catalog.udf_field(name).is_some())?;
+            Some(FieldError::new(field, r.reason.clone()))
+        })
         .collect();
     let Some(mut errors) = mapped else {
         return Err(error.into());
     };
-    errors.push(FieldError::new(
-        "",
+    errors.push(FieldError::form(
         "Linode refused the values marked below, so nothing was created. Correct them and deploy again; \
          Linode will ask you to authorize once more.",
     ));
     Ok(super::configure::invalid(state, &catalog, &pending.form, &errors))
-}
-
-/// The form input a Linode error field names, if any.
-fn form_field(field: &str, udfs: &[udf::FormField]) -> Option<String> {
-    let known = match field {
-        "type" | "region" | "label" | "root_pass" => field,
-        "image" => "distribution",
-        "authorized_keys" => "ssh_keys",
-        other => {
-            let name = other.strip_prefix("stackscript_data.").unwrap_or(other);
-            return udfs.iter().find(|f| f.name == name).map(udf::FormField::input_name);
-        }
-    };
-    Some(known.to_owned())
 }

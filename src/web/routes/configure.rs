@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::catalog::CatalogData;
 use crate::form::choice::{Choice, FieldError, FormValues};
-use crate::form::udf;
+use crate::form::{Field, Offer};
 use crate::web::error::AppError;
 use crate::web::pages::configure::configure_page;
 use crate::web::session::{DeploySession, PendingDeploy};
@@ -48,11 +48,11 @@ pub async fn submit(
         .is_some_and(|t| t.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
     let pairs = is_form.then(|| serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).ok()).flatten();
     let Some(pairs) = pairs else {
-        let unreadable = FieldError::new("", "The form could not be read. Please choose again.");
+        let unreadable = FieldError::form("The form could not be read. Please choose again.");
         return Ok(invalid(&state, &catalog, &FormValues::default(), &[unreadable]));
     };
     let form = FormValues::from_pairs(pairs);
-    let choice = match Choice::parse(&form, &catalog, &state.settings.application_name) {
+    let choice = match Choice::parse(&form, catalog.as_ref(), &state.settings.application_name) {
         Ok(choice) => choice,
         Err(errors) => return Ok(invalid(&state, &catalog, &form, &errors)),
     };
@@ -93,32 +93,30 @@ pub fn invalid(
 }
 
 /// Keeps the deep link's values the form offers and names the others.
+/// A link can preselect the plan, region, image and StackScript fields that
+/// are not secret; nothing else.
 fn deep_link(pairs: Vec<(String, String)>, catalog: &CatalogData) -> (FormValues, Vec<String>) {
-    let fields = udf::fields(&catalog.stackscript.user_defined_fields);
     let mut kept = Vec::new();
     let mut ignored = Vec::new();
     for (key, value) in pairs {
-        let ok = match key.as_str() {
-            "type" => catalog.type_by_id(&value).is_some(),
-            "region" => catalog.region_by_id(&value).is_some(),
-            "image" | "distribution" => catalog.offers_image(&value),
-            name => fields
-                .iter()
-                .find(|f| f.name == name)
+        let field = Field::from_link_key(&key, |name| catalog.udf_field(name).is_some());
+        let offered = match &field {
+            Some(Field::Plan) => catalog.offers_plan(&value),
+            Some(Field::Region) => catalog.offers_region(&value),
+            Some(Field::Image) => catalog.offers_image(&value),
+            Some(Field::Udf(name)) => catalog
+                .udf_field(name)
                 .is_some_and(|f| !f.is_secret() && value.split(',').all(|v| f.check(v).is_ok())),
+            Some(_) | None => false,
         };
-        if ok {
-            let key = match key.as_str() {
-                "type" | "region" | "image" | "distribution" => key,
-                name => format!("{}{name}", udf::INPUT_PREFIX),
-            };
-            if key.starts_with(udf::INPUT_PREFIX) {
-                kept.extend(value.split(',').map(|v| (key.clone(), v.to_owned())));
-            } else {
-                kept.push((key, value));
+        match field {
+            // A manyof's choices come comma-joined, as Linode takes them.
+            Some(field @ Field::Udf(_)) if offered => {
+                let input = field.input_name();
+                kept.extend(value.split(',').map(|v| (input.to_string(), v.to_owned())));
             }
-        } else {
-            ignored.push(key);
+            Some(field) if offered => kept.push((field.input_name().into_owned(), value)),
+            _ => ignored.push(key),
         }
     }
     let notices = if ignored.is_empty() {
