@@ -1,25 +1,26 @@
 //! The once-only claim on an OAuth state, so that a replayed callback, or
-//! two callbacks racing on two replicas, deploy once: in this process's
-//! memory, or `SET … NX` in Redis.
+//! two callbacks racing on two replicas, deploy once: a bounded, expiring
+//! `moka` cache in this process, or `SET … NX` in Redis. Both remember a
+//! claim for [`CLAIM_TTL`].
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fred::prelude::*;
 use fred::types::{Expiration, SetOptions};
+use moka::sync::Cache;
 
-use super::IDLE_TIMEOUT;
+/// How long a used OAuth state is remembered, in memory and in Redis alike:
+/// longer than any session (30 minutes idle) and any token Linode issues
+/// (two hours), so no replay outlives its claim.
+pub const CLAIM_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+/// At most this many claims are kept in memory.
+pub const MEMORY_CAPACITY: u64 = 100_000;
 
-/// How long a used OAuth state is remembered (longer than any session).
-const CLAIM_TTL: Duration = Duration::from_secs(2 * 60 * 60);
-
-/// The once-only claim on an OAuth state, so two callbacks racing on two
-/// replicas cannot both deploy.
+/// The once-only claim on an OAuth state.
 #[derive(Debug)]
 pub enum Claims {
     /// In this process.
-    Memory(UsedStates),
+    Memory(Cache<String, ()>),
     /// `SET … NX` in Redis.
     Redis(Pool),
 }
@@ -30,10 +31,16 @@ pub enum Claims {
 pub struct StoreUnavailable(String);
 
 impl Claims {
+    /// Claims kept in this process's memory.
+    pub fn memory() -> Self {
+        Self::Memory(Cache::builder().max_capacity(MEMORY_CAPACITY).time_to_live(CLAIM_TTL).build())
+    }
+
     /// Claims `state`; true for the first caller across every replica.
     pub async fn claim(&self, state: &str) -> Result<bool, StoreUnavailable> {
         match self {
-            Self::Memory(used) => Ok(used.claim(state)),
+            // `entry().or_insert` is atomic: of two racing callers, one finds the entry fresh.
+            Self::Memory(cache) => Ok(cache.entry(state.to_owned()).or_insert(()).is_fresh()),
             Self::Redis(pool) => {
                 let set: Option<String> = pool
                     .set(
@@ -51,36 +58,33 @@ impl Claims {
     }
 }
 
-/// States already used by a callback in this process, so a replayed or
-/// concurrent callback cannot deploy twice. Entries outlive any session.
-#[derive(Debug, Default)]
-pub struct UsedStates(Mutex<HashMap<String, Instant>>);
-
-impl UsedStates {
-    /// Claims `state`; true for the first caller only.
-    pub fn claim(&self, state: &str) -> bool {
-        let mut used = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let now = Instant::now();
-        used.retain(|_, at| now.duration_since(*at) < IDLE_TIMEOUT * 2);
-        match used.entry(state.to_owned()) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(now);
-                true
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
-    #[test]
-    fn a_state_can_be_claimed_once() {
-        let used = UsedStates::default();
-        assert!(used.claim("s"));
-        assert!(!used.claim("s"));
-        assert!(used.claim("other"));
+    #[tokio::test]
+    async fn a_state_can_be_claimed_once() {
+        let claims = Claims::memory();
+        assert!(claims.claim("s").await.unwrap());
+        assert!(!claims.claim("s").await.unwrap());
+        assert!(claims.claim("other").await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn of_many_racing_callers_exactly_one_claims_a_state() {
+        let claims = Arc::new(Claims::memory());
+        let racers: Vec<_> = (0..16)
+            .map(|_| {
+                let claims = Arc::clone(&claims);
+                tokio::spawn(async move { claims.claim("race").await.unwrap() })
+            })
+            .collect();
+        let mut won = 0;
+        for racer in racers {
+            won += usize::from(racer.await.unwrap());
+        }
+        assert_eq!(won, 1);
     }
 }

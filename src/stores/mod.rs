@@ -15,11 +15,9 @@ use tower_sessions_redis_store::RedisStore;
 use crate::settings::SessionStoreSetting;
 
 pub mod claims;
-pub mod memory;
 pub mod sessions;
 
-pub use claims::{Claims, StoreUnavailable, UsedStates};
-pub use memory::MemoryStore;
+pub use claims::{Claims, StoreUnavailable};
 pub use sessions::Sessions;
 
 /// How long a session lives without activity.
@@ -40,12 +38,7 @@ impl Shared {
     pub fn connect(setting: &SessionStoreSetting) -> Result<(Self, Claims), String> {
         match setting {
             SessionStoreSetting::Memory => {
-                let store = MemoryStore::default();
-                store.spawn_cleanup(Duration::from_secs(60));
-                Ok((
-                    Self { sessions: Sessions::Memory(store), redis: None },
-                    Claims::Memory(UsedStates::default()),
-                ))
+                Ok((Self { sessions: Sessions::memory(), redis: None }, Claims::memory()))
             }
             SessionStoreSetting::Redis(url) => {
                 let config =
