@@ -1,24 +1,20 @@
 //! Typed settings, read once at start-up.
 //!
-//! Layers, later ones winning: the defaults in `config/default.toml` (compiled
-//! into the binary, so it runs from any directory), an optional untracked
-//! `config/local.toml` in the working directory, then `APP_*` environment
-//! variables. Every key is flat: key `client_id` is `APP_CLIENT_ID`.
-//!
-//! Loading is "parse, don't validate": the raw layers are read into optional
-//! fields, and [`Settings::from_raw`] turns them into a [`Settings`] whose
-//! every value is known good, or into a [`SettingsError`] that names the
-//! environment variable to fix.
+//! Loading is "parse, don't validate": [`raw`] reads the layers (defaults,
+//! `config/local.toml`, `APP_*`) into typed optional fields, and
+//! [`Settings::from_raw`] turns them into a [`Settings`] whose every value is
+//! known good, or into a [`SettingsError`] that names the environment
+//! variable to fix.
+
+pub mod raw;
 
 use std::time::Duration;
 
-use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
-/// The defaults, embedded so the binary needs no files beside it.
-pub const DEFAULTS: &str = include_str!("../config/default.toml");
+pub use raw::{DEFAULTS, RawSettings};
 
 /// Everything the server needs to run.
 #[derive(Debug, Clone)]
@@ -73,70 +69,13 @@ pub enum SessionStoreSetting {
 }
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable, one line per event.
     Pretty,
     /// One JSON object per line.
     Json,
-}
-
-/// The settings as the layers give them, before any check.
-#[derive(Debug, Default, Deserialize)]
-pub struct RawSettings {
-    host: Option<String>,
-    port: Option<String>,
-    public_url: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<SecretString>,
-    secret_key: Option<SecretString>,
-    stackscript_id: Option<String>,
-    application_name: Option<String>,
-    linode_api_url: Option<String>,
-    linode_login_url: Option<String>,
-    log_format: Option<String>,
-    http_timeout_seconds: Option<String>,
-    catalog_ttl_seconds: Option<String>,
-    sandbox: Option<String>,
-    session_store: Option<String>,
-    metrics_addr: Option<String>,
-    trusted_proxies: Option<String>,
-    rate_limit_per_minute: Option<String>,
-    sandbox_latency_ms: Option<String>,
-}
-
-impl RawSettings {
-    /// Reads every layer without checking anything.
-    pub fn load() -> Result<Self, SettingsError> {
-        Config::builder()
-            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .add_source(File::with_name("config/local.toml").required(false))
-            .add_source(Environment::with_prefix("APP"))
-            .build()
-            .and_then(Config::try_deserialize::<RawSettings>)
-            .map_err(|e| SettingsError::Source(e.to_string()))
-    }
-
-    /// The API base and public URL, for the set-up commands (no secrets needed).
-    pub fn setup_urls(&self) -> Result<(Url, String), SettingsError> {
-        let api = web_url(self.linode_api_url.clone(), "APP_LINODE_API_URL")?;
-        let public = web_url(self.public_url.clone(), "APP_PUBLIC_URL")?;
-        Ok((api, public.as_str().trim_end_matches('/').to_owned()))
-    }
-
-    /// Where a local client reaches the server: its host (loopback when it
-    /// listens on every address) and port. Needs none of the secrets.
-    pub fn local_address(&self) -> Result<(String, u16), SettingsError> {
-        let host = required(self.host.clone(), "APP_HOST", "the address to listen on")?;
-        let port = number(self.port.clone(), "APP_PORT", "a port number from 0 to 65535")?;
-        let host = match host.as_str() {
-            "0.0.0.0" => "127.0.0.1".to_owned(),
-            "::" | "[::]" => "[::1]".to_owned(),
-            h if h.contains(':') && !h.starts_with('[') => format!("[{h}]"),
-            _ => host,
-        };
-        Ok((host, port))
-    }
 }
 
 /// A setting that is missing or wrong, named by its environment variable.
@@ -146,7 +85,7 @@ pub enum SettingsError {
     #[error("{var} is required: {what}")]
     Missing {
         /// The environment variable to set.
-        var: &'static str,
+        var: String,
         /// What the value is.
         what: &'static str,
     },
@@ -154,7 +93,7 @@ pub enum SettingsError {
     #[error("{var} is invalid: {why}")]
     Invalid {
         /// The environment variable to fix.
-        var: &'static str,
+        var: String,
         /// What the value needs.
         why: String,
     },
@@ -169,18 +108,29 @@ impl Settings {
     pub fn load(sandbox: bool) -> Result<Self, SettingsError> {
         let mut raw = RawSettings::load()?;
         if sandbox {
-            raw.sandbox = Some("true".into());
+            raw.sandbox = Some(true);
         }
+        Self::from_raw(raw)
+    }
+
+    /// The defaults alone (no `config/local.toml`, no environment) with these
+    /// secrets: a starting point for tests and tools, which then change what
+    /// they need.
+    pub fn from_defaults(
+        client_id: &str,
+        client_secret: &str,
+        secret_key: &str,
+    ) -> Result<Self, SettingsError> {
+        let mut raw = RawSettings::from_layers(false, Some(Default::default()))?;
+        raw.client_id = Some(client_id.to_owned());
+        raw.client_secret = Some(client_secret.to_owned().into());
+        raw.secret_key = Some(secret_key.to_owned().into());
         Self::from_raw(raw)
     }
 
     /// Checks every raw value and builds the settings.
     pub fn from_raw(mut raw: RawSettings) -> Result<Self, SettingsError> {
-        let sandbox = match raw.sandbox.as_deref().map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("" | "false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(_) => return Err(invalid("APP_SANDBOX", "use true or false")),
-        };
+        let sandbox = raw.sandbox.unwrap_or(false);
         if sandbox {
             // The sandbox registers its own OAuth client and needs no real secrets.
             raw.client_id = Some(format!("sandbox-{}", &crate::random::hex(8)));
@@ -201,7 +151,7 @@ impl Settings {
         }
         Ok(Self {
             host: required(raw.host, "APP_HOST", "the address to listen on")?,
-            port: number(raw.port, "APP_PORT", "a port number from 0 to 65535")?,
+            port: present(raw.port, "APP_PORT", "a port number from 0 to 65535")?,
             public_url: web_url(raw.public_url, "APP_PUBLIC_URL")?,
             client_id: required(raw.client_id, "APP_CLIENT_ID", CLIENT_ID_WHAT)?,
             client_secret: required_secret(
@@ -210,22 +160,18 @@ impl Settings {
                 "the OAuth client's secret, shown once when the client is created",
             )?,
             secret_key,
-            stackscript_id: number(raw.stackscript_id, "APP_STACKSCRIPT_ID", "a StackScript id")?,
+            stackscript_id: present(raw.stackscript_id, "APP_STACKSCRIPT_ID", "a StackScript id")?,
             application_name,
             linode_api_url: web_url(raw.linode_api_url, "APP_LINODE_API_URL")?,
             linode_login_url: web_url(raw.linode_login_url, "APP_LINODE_LOGIN_URL")?,
-            log_format: match raw.log_format.as_deref().map(str::trim) {
-                None | Some("pretty") => LogFormat::Pretty,
-                Some("json") => LogFormat::Json,
-                Some(_) => return Err(invalid("APP_LOG_FORMAT", "use pretty or json")),
-            },
-            http_timeout: Duration::from_secs(number::<u64>(
+            log_format: raw.log_format.unwrap_or(LogFormat::Pretty),
+            http_timeout: Duration::from_secs(present(
                 raw.http_timeout_seconds,
                 "APP_HTTP_TIMEOUT_SECONDS",
                 "a whole number of seconds from 1 to 120",
             )?)
             .clamp(Duration::from_secs(1), Duration::from_secs(120)),
-            catalog_ttl: Duration::from_secs(number(
+            catalog_ttl: Duration::from_secs(present(
                 raw.catalog_ttl_seconds,
                 "APP_CATALOG_TTL_SECONDS",
                 "a whole number of seconds",
@@ -246,11 +192,8 @@ impl Settings {
             },
             trusted_proxies: raw
                 .trusted_proxies
-                .as_deref()
-                .unwrap_or("")
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
+                .unwrap_or_default()
+                .iter()
                 .map(|p| {
                     p.parse::<ipnet::IpNet>()
                         .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
@@ -259,12 +202,12 @@ impl Settings {
                         })
                 })
                 .collect::<Result<_, _>>()?,
-            rate_limit_per_minute: number(
+            rate_limit_per_minute: present(
                 raw.rate_limit_per_minute,
                 "APP_RATE_LIMIT_PER_MINUTE",
                 "a whole number of requests a minute (0 turns the limit off)",
             )?,
-            sandbox_latency: Duration::from_millis(number(
+            sandbox_latency: Duration::from_millis(present(
                 raw.sandbox_latency_ms,
                 "APP_SANDBOX_LATENCY_MS",
                 "a whole number of milliseconds",
@@ -287,38 +230,33 @@ const CLIENT_ID_WHAT: &str = "the id of your OAuth client (Cloud Manager > My Pr
 const SECRET_KEY_WHAT: &str =
     "a random key of at least 32 bytes that signs session cookies (try: openssl rand -hex 32)";
 
-fn invalid(var: &'static str, why: &str) -> SettingsError {
-    SettingsError::Invalid { var, why: why.to_owned() }
+fn invalid(var: &str, why: &str) -> SettingsError {
+    SettingsError::Invalid { var: var.to_owned(), why: why.to_owned() }
 }
 
-fn required(value: Option<String>, var: &'static str, what: &'static str) -> Result<String, SettingsError> {
+fn required(value: Option<String>, var: &str, what: &'static str) -> Result<String, SettingsError> {
     match value.map(|v| v.trim().to_owned()) {
         Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(SettingsError::Missing { var, what }),
+        _ => Err(SettingsError::Missing { var: var.to_owned(), what }),
     }
 }
 
 fn required_secret(
     value: Option<SecretString>,
-    var: &'static str,
+    var: &str,
     what: &'static str,
 ) -> Result<SecretString, SettingsError> {
     match value {
         Some(v) if !v.expose_secret().trim().is_empty() => Ok(v),
-        _ => Err(SettingsError::Missing { var, what }),
+        _ => Err(SettingsError::Missing { var: var.to_owned(), what }),
     }
 }
 
-fn number<T: std::str::FromStr>(
-    value: Option<String>,
-    var: &'static str,
-    what: &'static str,
-) -> Result<T, SettingsError> {
-    let value = required(value, var, what)?;
-    value.parse().map_err(|_| invalid(var, &format!("{what}, not {value:?}")))
+fn present<T>(value: Option<T>, var: &str, what: &'static str) -> Result<T, SettingsError> {
+    value.ok_or_else(|| SettingsError::Missing { var: var.to_owned(), what })
 }
 
-fn web_url(value: Option<String>, var: &'static str) -> Result<Url, SettingsError> {
+fn web_url(value: Option<String>, var: &str) -> Result<Url, SettingsError> {
     let value = required(value, var, "an http or https URL")?;
     let url = Url::parse(value.trim_end_matches('/'))
         .map_err(|e| invalid(var, &format!("an http or https URL ({e})")))?;
@@ -332,23 +270,31 @@ fn web_url(value: Option<String>, var: &'static str) -> Result<Url, SettingsErro
 mod tests {
     use super::*;
 
-    fn complete() -> RawSettings {
-        let defaults: RawSettings = Config::builder()
-            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .build()
-            .and_then(Config::try_deserialize)
-            .expect("defaults parse");
-        RawSettings {
-            client_id: Some("client".into()),
-            client_secret: Some("shh".into()),
-            secret_key: Some("k".repeat(32).into()),
-            ..defaults
+    /// The settings from the defaults and `env`, with the three secrets set
+    /// unless `env` names them.
+    fn load(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let mut vars: std::collections::HashMap<String, String> = [
+            ("APP_CLIENT_ID", "client"),
+            ("APP_CLIENT_SECRET", "shh"),
+            ("APP_SECRET_KEY", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in env {
+            vars.insert((*k).to_owned(), (*v).to_owned());
         }
+        vars.retain(|_, v| !v.is_empty());
+        Settings::from_raw(RawSettings::from_layers(false, Some(vars))?)
+    }
+
+    fn error(env: &[(&str, &str)]) -> String {
+        load(env).unwrap_err().to_string()
     }
 
     #[test]
     fn defaults_plus_the_three_secrets_are_enough() {
-        let settings = Settings::from_raw(complete()).expect("valid");
+        let settings = load(&[]).expect("valid");
         assert_eq!(settings.port, 5000);
         assert_eq!(settings.host, "127.0.0.1");
         assert_eq!(settings.stackscript_id, 320826);
@@ -362,33 +308,61 @@ mod tests {
     }
 
     #[test]
-    fn redis_metrics_and_proxies_are_parsed() {
-        let raw = RawSettings {
-            session_store: Some("redis://127.0.0.1:6379/0".into()),
-            metrics_addr: Some("127.0.0.1:9100".into()),
-            trusted_proxies: Some("10.0.0.0/8, 192.168.1.1".into()),
-            ..complete()
-        };
-        let settings = Settings::from_raw(raw).unwrap();
+    fn numbers_booleans_and_lists_are_typed_from_the_environment() {
+        let settings = load(&[
+            ("APP_PORT", "8080"),
+            ("APP_SANDBOX_LATENCY_MS", "80"),
+            ("APP_LOG_FORMAT", "json"),
+            ("APP_SESSION_STORE", "redis://127.0.0.1:6379/0"),
+            ("APP_METRICS_ADDR", "127.0.0.1:9100"),
+            ("APP_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1"),
+        ])
+        .unwrap();
+        assert_eq!(settings.port, 8080);
+        assert_eq!(settings.sandbox_latency, Duration::from_millis(80));
+        assert_eq!(settings.log_format, LogFormat::Json);
         assert_eq!(settings.session_store, SessionStoreSetting::Redis("redis://127.0.0.1:6379/0".into()));
         assert_eq!(settings.metrics_addr.unwrap().port(), 9100);
         assert_eq!(settings.trusted_proxies.len(), 2);
-        let bad = RawSettings { trusted_proxies: Some("everyone".into()), ..complete() };
-        assert!(Settings::from_raw(bad).unwrap_err().to_string().contains("APP_TRUSTED_PROXIES"));
-        let bad = RawSettings { session_store: Some("postgres://x".into()), ..complete() };
-        assert!(Settings::from_raw(bad).unwrap_err().to_string().contains("APP_SESSION_STORE"));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_variable_and_what_it_takes() {
+        let message = error(&[("APP_PORT", "http")]);
+        assert!(message.starts_with("APP_PORT is invalid: a port number"), "{message}");
+        assert!(message.contains("http"), "{message}");
+        assert!(error(&[("APP_SANDBOX", "maybe")]).starts_with("APP_SANDBOX is invalid: true or false"));
+        assert!(error(&[("APP_LOG_FORMAT", "xml")]).starts_with("APP_LOG_FORMAT is invalid"));
+        assert!(
+            error(&[("APP_RATE_LIMIT_PER_MINUTE", "-1")]).starts_with("APP_RATE_LIMIT_PER_MINUTE is invalid")
+        );
+    }
+
+    #[test]
+    fn a_secret_made_of_digits_stays_as_written() {
+        let key = "1234567890123456789012345678901234567890";
+        let settings = load(&[("APP_SECRET_KEY", key), ("APP_CLIENT_SECRET", "00012")]).unwrap();
+        assert_eq!(settings.secret_key.expose_secret(), key);
+        assert_eq!(settings.client_secret.expose_secret(), "00012");
+    }
+
+    #[test]
+    fn values_that_parse_but_cannot_be_used_are_refused_by_name() {
+        assert!(error(&[("APP_TRUSTED_PROXIES", "everyone")]).contains("APP_TRUSTED_PROXIES"));
+        assert!(error(&[("APP_SESSION_STORE", "postgres://x")]).contains("APP_SESSION_STORE"));
+        assert!(error(&[("APP_METRICS_ADDR", "nine-one-hundred")]).contains("APP_METRICS_ADDR"));
+        assert!(error(&[("APP_PUBLIC_URL", "ftp://example.com")]).contains("APP_PUBLIC_URL"));
     }
 
     #[test]
     fn the_sandbox_needs_no_secrets_and_makes_its_own() {
-        let raw = RawSettings {
-            client_id: None,
-            client_secret: None,
-            secret_key: None,
-            sandbox: Some("true".into()),
-            ..complete()
-        };
-        let settings = Settings::from_raw(raw).expect("valid");
+        let settings = load(&[
+            ("APP_CLIENT_ID", ""),
+            ("APP_CLIENT_SECRET", ""),
+            ("APP_SECRET_KEY", ""),
+            ("APP_SANDBOX", "yes"),
+        ])
+        .expect("valid");
         assert!(settings.sandbox);
         assert!(settings.client_id.starts_with("sandbox-"));
         assert!(settings.secret_key.expose_secret().len() >= 32);
@@ -396,41 +370,26 @@ mod tests {
 
     #[test]
     fn a_missing_client_id_names_its_variable() {
-        let err = Settings::from_raw(RawSettings { client_id: None, ..complete() }).unwrap_err();
-        assert!(err.to_string().starts_with("APP_CLIENT_ID is required"), "{err}");
+        let message = error(&[("APP_CLIENT_ID", "")]);
+        assert!(message.starts_with("APP_CLIENT_ID is required"), "{message}");
     }
 
     #[test]
     fn a_short_secret_key_is_refused() {
-        let raw = RawSettings { secret_key: Some("short".into()), ..complete() };
-        let err = Settings::from_raw(raw).unwrap_err();
-        assert!(err.to_string().contains("APP_SECRET_KEY"), "{err}");
-        assert!(err.to_string().contains("32 bytes"), "{err}");
-    }
-
-    #[test]
-    fn a_port_that_is_not_a_number_is_refused() {
-        let err = Settings::from_raw(RawSettings { port: Some("http".into()), ..complete() }).unwrap_err();
-        assert!(err.to_string().starts_with("APP_PORT is invalid"), "{err}");
-    }
-
-    #[test]
-    fn a_public_url_without_http_is_refused() {
-        let raw = RawSettings { public_url: Some("ftp://example.com".into()), ..complete() };
-        assert!(Settings::from_raw(raw).unwrap_err().to_string().contains("APP_PUBLIC_URL"));
+        let message = error(&[("APP_SECRET_KEY", "short")]);
+        assert!(message.contains("APP_SECRET_KEY") && message.contains("32 bytes"), "{message}");
     }
 
     #[test]
     fn an_https_public_url_makes_cookies_secure_and_keeps_the_callback_path() {
-        let raw = RawSettings { public_url: Some("https://deploy.example.com/".into()), ..complete() };
-        let settings = Settings::from_raw(raw).unwrap();
+        let settings = load(&[("APP_PUBLIC_URL", "https://deploy.example.com/")]).unwrap();
         assert!(settings.is_https());
         assert_eq!(settings.redirect_uri(), "https://deploy.example.com/auth_callback");
     }
 
     #[test]
-    fn an_unknown_log_format_is_refused() {
-        let raw = RawSettings { log_format: Some("xml".into()), ..complete() };
-        assert!(Settings::from_raw(raw).unwrap_err().to_string().contains("APP_LOG_FORMAT"));
+    fn the_test_constructor_starts_from_the_defaults() {
+        let settings = Settings::from_defaults("id", "secret", &"k".repeat(32)).unwrap();
+        assert_eq!((settings.port, settings.client_id.as_str()), (5000, "id"));
     }
 }
