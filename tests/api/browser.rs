@@ -183,7 +183,10 @@ async fn a_visitor_deploys_with_clicks_and_watches_the_server_start() {
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let mut browser = Browser::start("deploy", true).await;
 
     browser.client().goto(&app.address).await.unwrap();
@@ -204,8 +207,8 @@ async fn a_visitor_deploys_with_clicks_and_watches_the_server_start() {
     browser.wait_for_text("#status", "running").await;
     browser.wait_for_text("#access-note", "revoked").await;
     browser.screenshot("running").await;
-    assert_eq!(app.linode.instance_count(), 1);
-    assert_eq!(app.linode.live_tokens(), 0);
+    assert_eq!(app.simulation().instance_count(), 1);
+    assert_eq!(app.simulation().live_tokens(), 0);
 
     // Going back or reloading never shows the password again.
     browser.client().refresh().await.unwrap();
@@ -221,7 +224,10 @@ async fn a_visitor_who_denies_access_gets_nothing_and_a_way_back() {
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let mut browser = Browser::start("deny", true).await;
 
     browser.client().goto(&app.address).await.unwrap();
@@ -233,7 +239,7 @@ async fn a_visitor_who_denies_access_gets_nothing_and_a_way_back() {
     browser.screenshot("denied").await;
     browser.click("a.btn").await;
     browser.wait_for_text("h1", "Deploy").await;
-    assert_eq!(app.linode.instance_count(), 0);
+    assert_eq!(app.simulation().instance_count(), 0);
     browser.end().await;
 }
 
@@ -243,7 +249,10 @@ async fn a_visitor_who_grants_only_read_access_is_told_what_is_missing() {
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let mut browser = Browser::start("narrow-scope", true).await;
 
     browser.client().goto(&app.address).await.unwrap();
@@ -254,8 +263,8 @@ async fn a_visitor_who_grants_only_read_access_is_told_what_is_missing() {
 
     browser.wait_for_text("h1", "Permission to create Linodes is needed").await;
     browser.screenshot("narrow-scope").await;
-    assert_eq!(app.linode.instance_count(), 0);
-    assert_eq!(app.linode.live_tokens(), 0);
+    assert_eq!(app.simulation().instance_count(), 0);
+    assert_eq!(app.simulation().live_tokens(), 0);
     browser.end().await;
 }
 
@@ -265,7 +274,10 @@ async fn the_form_can_be_completed_with_the_keyboard_alone() {
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let mut browser = Browser::start("keyboard", true).await;
     browser.client().goto(&app.address).await.unwrap();
 
@@ -301,7 +313,7 @@ async fn the_form_can_be_completed_with_the_keyboard_alone() {
         active.send_keys(&Key::Tab).await.unwrap();
     }
     browser.wait_for_text("h1", "Success!").await;
-    let region = app.linode.instances()[0]["region"].clone();
+    let region = app.simulation().instances()[0]["region"].clone();
     assert_eq!(region, json!("us-central"), "the region moved down one with the arrow key");
     browser.screenshot("success").await;
     browser.end().await;
@@ -313,7 +325,10 @@ async fn without_scripts_the_progress_page_still_reaches_running() {
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let mut browser = Browser::start("no-script", false).await;
 
     browser.client().goto(&app.address).await.unwrap();
@@ -335,7 +350,10 @@ async fn the_form_fits_a_phone() {
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let mut browser = Browser::start("phone", true).await;
     browser.client().set_window_size(390, 844).await.unwrap();
 

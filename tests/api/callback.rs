@@ -19,7 +19,7 @@ async fn assert_no_outbound_call_after_the_catalog(app: &TestApp) {
 
 #[tokio::test]
 async fn a_good_callback_creates_the_instance_revokes_the_token_and_shows_the_credentials() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_happy_deploy(&app.linode, CODE).await;
     let state = app.start_deploy().await;
 
@@ -71,7 +71,7 @@ async fn a_good_callback_creates_the_instance_revokes_the_token_and_shows_the_cr
 
 #[tokio::test]
 async fn the_password_on_the_page_is_html_escaped() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_happy_deploy(&app.linode, CODE).await;
     let state = app.start_deploy().await;
 
@@ -89,7 +89,7 @@ async fn the_password_on_the_page_is_html_escaped() {
 #[tokio::test]
 async fn family_wildcard_and_everything_grants_are_accepted() {
     for scopes in ["linodes:*", "*", "account:read_only linodes:read_write"] {
-        let app = spawn_app().await;
+        let app = spawn_app(|_| {}).await;
         mount_token(&app.linode, CODE, grant(scopes)).await;
         mount_create(&app.linode, created_instance()).await;
         mount_revoke(&app.linode, 200).await;
@@ -103,7 +103,7 @@ async fn family_wildcard_and_everything_grants_are_accepted() {
 
 #[tokio::test]
 async fn too_narrow_a_grant_creates_nothing_and_revokes_the_token() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_only")).await;
     mount_create(&app.linode, created_instance()).await;
     mount_revoke(&app.linode, 200).await;
@@ -120,7 +120,7 @@ async fn too_narrow_a_grant_creates_nothing_and_revokes_the_token() {
 
 #[tokio::test]
 async fn a_callback_with_an_error_creates_nothing_and_calls_nobody() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     let state = app.start_deploy().await;
 
     let response = app.callback(&[("error", "access_denied"), ("state", &state)]).await;
@@ -133,7 +133,7 @@ async fn a_callback_with_an_error_creates_nothing_and_calls_nobody() {
 
 #[tokio::test]
 async fn a_callback_without_a_code_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     let state = app.start_deploy().await;
 
     let response = app.callback(&[("state", &state)]).await;
@@ -144,7 +144,7 @@ async fn a_callback_without_a_code_is_refused() {
 
 #[tokio::test]
 async fn a_callback_without_a_session_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app.callback(&[("code", CODE), ("state", "0123")]).await;
 
@@ -154,7 +154,7 @@ async fn a_callback_without_a_session_is_refused() {
 
 #[tokio::test]
 async fn callback_with_mismatched_state_creates_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_happy_deploy(&app.linode, CODE).await;
     let state = app.start_deploy().await;
     let last = if state.ends_with('0') { '1' } else { '0' };
@@ -170,7 +170,7 @@ async fn callback_with_mismatched_state_creates_nothing() {
 
 #[tokio::test]
 async fn callback_without_state_creates_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_happy_deploy(&app.linode, CODE).await;
     app.start_deploy().await;
 
@@ -182,7 +182,7 @@ async fn callback_without_state_creates_nothing() {
 
 #[tokio::test]
 async fn a_replayed_callback_creates_nothing_and_says_so() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_happy_deploy(&app.linode, CODE).await;
     let state = app.start_deploy().await;
     assert_eq!(app.callback(&[("code", CODE), ("state", &state)]).await.status(), 200);
@@ -198,7 +198,7 @@ async fn a_replayed_callback_creates_nothing_and_says_so() {
 
 #[tokio::test]
 async fn concurrent_callbacks_for_one_session_create_one_instance() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(&app.linode, created_instance().set_delay(Duration::from_millis(300))).await;
     mount_revoke(&app.linode, 200).await;
@@ -215,7 +215,7 @@ async fn concurrent_callbacks_for_one_session_create_one_instance() {
 
 #[tokio::test]
 async fn a_create_refused_for_a_field_shows_the_form_again_with_linodes_reason_next_to_it() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(
         &app.linode,
@@ -241,7 +241,7 @@ async fn a_create_refused_for_a_field_shows_the_form_again_with_linodes_reason_n
 
 #[tokio::test]
 async fn a_create_refused_without_a_field_shows_linodes_reasons_with_its_status_and_revokes() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(
         &app.linode,
@@ -266,7 +266,7 @@ async fn a_create_refused_without_a_field_shows_linodes_reasons_with_its_status_
 
 #[tokio::test]
 async fn a_create_that_fails_upstream_is_a_502_never_retried_and_revoked() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(&app.linode, ResponseTemplate::new(500).set_body_string("<html>oops</html>")).await;
     mount_revoke(&app.linode, 200).await;
@@ -284,7 +284,7 @@ async fn a_create_that_fails_upstream_is_a_502_never_retried_and_revoked() {
 
 #[tokio::test]
 async fn a_create_that_times_out_is_a_504_and_revoked() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(&app.linode, created_instance().set_delay(Duration::from_secs(5))).await;
     mount_revoke(&app.linode, 200).await;
@@ -299,7 +299,7 @@ async fn a_create_that_times_out_is_a_504_and_revoked() {
 
 #[tokio::test]
 async fn a_rate_limited_create_says_when_to_retry() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(
         &app.linode,
@@ -321,7 +321,7 @@ async fn a_rate_limited_create_says_when_to_retry() {
 
 #[tokio::test]
 async fn a_failed_token_exchange_with_an_html_body_creates_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, ResponseTemplate::new(403).set_body_string("<html>blocked</html>")).await;
     let state = app.start_deploy().await;
 
@@ -337,7 +337,7 @@ async fn a_failed_token_exchange_with_an_html_body_creates_nothing() {
 
 #[tokio::test]
 async fn a_failed_revoke_still_shows_the_success_page() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
     mount_create(&app.linode, created_instance()).await;
     mount_instance_status(&app.linode, "running").await;
@@ -352,7 +352,7 @@ async fn a_failed_revoke_still_shows_the_success_page() {
 
 #[tokio::test]
 async fn a_scope_only_in_the_standard_scope_field_is_read() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(
         &app.linode,
         CODE,

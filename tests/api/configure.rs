@@ -9,7 +9,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn the_form_offers_every_page_of_plans_the_healthy_regions_and_the_stackscript_images() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app.get("/").await;
 
@@ -31,7 +31,7 @@ async fn the_form_offers_every_page_of_plans_the_healthy_regions_and_the_stacksc
 
 #[tokio::test]
 async fn public_calls_carry_no_authorization_and_name_the_app() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     app.get("/").await;
 
@@ -48,7 +48,7 @@ async fn public_calls_carry_no_authorization_and_name_the_app() {
 
 #[tokio::test]
 async fn the_catalog_is_cached_between_visits() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     for _ in 0..3 {
         assert_eq!(app.get("/").await.status(), 200);
@@ -59,7 +59,7 @@ async fn the_catalog_is_cached_between_visits() {
 
 #[tokio::test]
 async fn showing_the_form_sets_no_cookie() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app.get("/").await;
 
@@ -68,7 +68,10 @@ async fn showing_the_form_sets_no_cookie() {
 
 #[tokio::test]
 async fn with_linode_down_and_nothing_cached_the_visitor_gets_a_503_page() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     wiremock::Mock::given(any()).respond_with(ResponseTemplate::new(500)).mount(&app.linode).await;
 
     let response = app.get("/").await;
@@ -80,7 +83,7 @@ async fn with_linode_down_and_nothing_cached_the_visitor_gets_a_503_page() {
 
 #[tokio::test]
 async fn with_linode_hanging_and_nothing_cached_the_503_comes_within_15_seconds() {
-    let app = spawn_bare_app(|s| s.http_timeout = Duration::from_secs(30)).await;
+    let app = spawn_app(|s| s.bare().settings.http_timeout = Duration::from_secs(30)).await;
     wiremock::Mock::given(any())
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(60)))
         .mount(&app.linode)
@@ -95,7 +98,7 @@ async fn with_linode_hanging_and_nothing_cached_the_503_comes_within_15_seconds(
 
 #[tokio::test]
 async fn a_stale_catalog_is_still_served_when_linode_goes_down() {
-    let app = spawn_bare_app(|s| s.catalog_ttl = Duration::ZERO).await;
+    let app = spawn_app(|s| s.bare().settings.catalog_ttl = Duration::ZERO).await;
     mount_catalog(&app.linode).await;
     assert_eq!(app.get("/").await.status(), 200);
     app.linode.reset().await;
@@ -110,7 +113,7 @@ async fn a_stale_catalog_is_still_served_when_linode_goes_down() {
 
 #[tokio::test]
 async fn a_valid_choice_redirects_to_the_login_server_asking_only_for_linodes_read_write() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app
         .post_form(&[
@@ -136,7 +139,7 @@ async fn a_valid_choice_redirects_to_the_login_server_asking_only_for_linodes_re
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_lax_and_holds_no_choice() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app
         .post_form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
@@ -152,7 +155,7 @@ async fn the_session_cookie_is_http_only_lax_and_holds_no_choice() {
 
 #[tokio::test]
 async fn posting_again_cycles_the_session_id_and_the_state() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     let form = [("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")];
 
     let first = app.post_form(&form).await;
@@ -167,7 +170,7 @@ async fn posting_again_cycles_the_session_id_and_the_state() {
 
 #[tokio::test]
 async fn a_cross_site_post_is_refused_and_starts_no_login() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app
         .browser
@@ -185,7 +188,7 @@ async fn a_cross_site_post_is_refused_and_starts_no_login() {
 
 #[tokio::test]
 async fn a_cross_site_post_without_origin_is_refused_by_sec_fetch_site() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app
         .browser
@@ -201,7 +204,7 @@ async fn a_cross_site_post_without_origin_is_refused_by_sec_fetch_site() {
 
 #[tokio::test]
 async fn a_value_the_form_did_not_offer_shows_the_form_again_with_a_message_and_no_redirect() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app
         .post_form(&[
@@ -223,7 +226,7 @@ async fn a_value_the_form_did_not_offer_shows_the_form_again_with_a_message_and_
 
 #[tokio::test]
 async fn a_malformed_form_gets_a_400_form_not_a_crash() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     for body in ["type=a&type=b", "%zz=%%", ""] {
         let response = app
@@ -243,7 +246,7 @@ async fn a_malformed_form_gets_a_400_form_not_a_crash() {
 
 #[tokio::test]
 async fn a_post_that_is_not_a_form_gets_a_400_form() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app
         .browser
@@ -260,7 +263,7 @@ async fn a_post_that_is_not_a_form_gets_a_400_form() {
 
 #[tokio::test]
 async fn an_oversized_post_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let response = app
         .browser
@@ -276,7 +279,7 @@ async fn an_oversized_post_is_refused() {
 
 #[tokio::test]
 async fn our_own_form_posted_with_a_null_origin_is_accepted_by_sec_fetch_site() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     let form = [("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")];
     let post = |site: &'static str| {
         app.browser

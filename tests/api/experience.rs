@@ -21,7 +21,10 @@ fn count(page: &scraper::Html, selector: &str) -> usize {
 
 #[tokio::test]
 async fn every_stackscript_field_is_on_the_form_in_the_right_shape() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
 
     let page = html(&app.get("/").await.text().await.unwrap());
 
@@ -44,7 +47,10 @@ async fn every_stackscript_field_is_on_the_form_in_the_right_shape() {
 
 #[tokio::test]
 async fn a_missing_required_field_keeps_every_value_and_names_the_field() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let fields = [
         ("type", "g6-standard-2"),
         ("region", "eu-west"),
@@ -67,12 +73,15 @@ async fn a_missing_required_field_keeps_every_value_and_names_the_field() {
     assert_eq!(attr(&page, "input[name=udf_web_server][value=apache]", "checked").as_deref(), Some(""));
     assert_eq!(count(&page, "input[name=udf_extras][checked]"), 2);
     assert_eq!(attr(&page, "#label", "value").as_deref(), Some("my-web"));
-    assert_eq!(app.linode.instance_count(), 0);
+    assert_eq!(app.simulation().instance_count(), 0);
 }
 
 #[tokio::test]
 async fn bad_label_keys_password_and_choices_are_refused_before_login() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let mut fields = DEMO_FIELDS.to_vec();
     fields.extend([
         ("label", "1-bad--label"),
@@ -92,7 +101,10 @@ async fn bad_label_keys_password_and_choices_are_refused_before_login() {
 
 #[tokio::test]
 async fn the_visitors_own_label_keys_and_password_are_used_and_the_password_is_not_shown() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILM+rvN+ot98qgEN796jTiQfZfG1KaT0PtFDJ/XFSqti me@laptop";
     let mut fields = DEMO_FIELDS.to_vec();
     fields.extend([("label", "blog-server"), ("ssh_keys", key), ("root_pass", "Visitor-Chosen-Pass-9")]);
@@ -109,7 +121,10 @@ async fn the_visitors_own_label_keys_and_password_are_used_and_the_password_is_n
 
 #[tokio::test]
 async fn a_deep_link_preselects_the_form_and_ignores_what_it_does_not_offer() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
 
     let response = app
         .get("/?type=g6-standard-4&region=mars-1&image=linode/ubuntu22.04&web_server=apache&extras=git,htop&db_password=leak")
@@ -144,7 +159,10 @@ async fn status_url_of(response: reqwest::Response) -> (String, String) {
 
 #[tokio::test]
 async fn the_progress_page_works_without_scripts_and_says_when_access_was_revoked() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let (_, progress) = status_url_of(app.deploy(&DEMO_FIELDS, "authorize", "read_write").await).await;
 
     let first = html(&app.get(&progress).await.text().await.unwrap());
@@ -165,7 +183,10 @@ async fn the_progress_page_works_without_scripts_and_says_when_access_was_revoke
 
 #[tokio::test]
 async fn live_events_report_each_status_until_running() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let (status, _) = status_url_of(app.deploy(&DEMO_FIELDS, "authorize", "read_write").await).await;
     let events_url = status.replace("/status", "/events");
 
@@ -187,7 +208,10 @@ async fn live_events_report_each_status_until_running() {
 
 #[tokio::test]
 async fn another_session_cannot_watch_a_deploy() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let (status, progress) = status_url_of(app.deploy(&DEMO_FIELDS, "authorize", "read_write").await).await;
     let stranger = reqwest::Client::new();
 
@@ -199,7 +223,10 @@ async fn another_session_cannot_watch_a_deploy() {
 
 #[tokio::test]
 async fn the_password_is_shown_once_reloading_the_callback_shows_no_secret() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let posted = app.post_form(&DEMO_FIELDS).await;
     let back = app.consent(posted.headers()["location"].to_str().unwrap(), "authorize", "read_write").await;
     let callback = back.headers()["location"].to_str().unwrap().to_owned();
@@ -214,12 +241,15 @@ async fn the_password_is_shown_once_reloading_the_callback_shows_no_secret() {
     assert!(!body.contains(&password));
     let page = html(&body);
     assert!(attr(&page, "#error-link", "href").unwrap().starts_with("/deploys/"));
-    assert_eq!(app.linode.instance_count(), 1);
+    assert_eq!(app.simulation().instance_count(), 1);
 }
 
 #[tokio::test]
 async fn two_tabs_and_double_submits_never_make_two_servers() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     // Two tabs (or a double click) post the form at once; both go to the login server.
     let posts = join_all((0..2).map(|_| app.post_form(&DEMO_FIELDS))).await;
     let mut callbacks = Vec::new();
@@ -235,12 +265,15 @@ async fn two_tabs_and_double_submits_never_make_two_servers() {
 
     let created = responses.iter().filter(|r| r.status() == 200).count();
     assert_eq!(created, 1, "{:?}", responses.iter().map(|r| r.status()).collect::<Vec<_>>());
-    assert_eq!(app.linode.instance_count(), 1);
+    assert_eq!(app.simulation().instance_count(), 1);
 }
 
 #[tokio::test]
 async fn manyof_values_are_sent_comma_joined_with_keys_and_label() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     mount_catalog_with_fields(&app.linode).await;
     mount_happy_deploy(&app.linode, "c").await;
     let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILM+rvN+ot98qgEN796jTiQfZfG1KaT0PtFDJ/XFSqti me@laptop";
@@ -275,7 +308,10 @@ async fn manyof_values_are_sent_comma_joined_with_keys_and_label() {
 
 #[tokio::test]
 async fn a_linode_error_on_a_stackscript_field_is_shown_next_to_that_field() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     mount_catalog_with_fields(&app.linode).await;
     mount_token(&app.linode, "c", grant("linodes:read_write")).await;
     mount_create(
@@ -311,7 +347,7 @@ async fn a_linode_error_on_a_stackscript_field_is_shown_next_to_that_field() {
 
 #[tokio::test]
 async fn a_restricted_user_is_told_which_permission_to_ask_for() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, "c", grant("linodes:read_write")).await;
     mount_create(
         &app.linode,
@@ -330,7 +366,7 @@ async fn a_restricted_user_is_told_which_permission_to_ask_for() {
 
 #[tokio::test]
 async fn an_expired_token_is_explained() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, "c", grant("linodes:read_write")).await;
     mount_create(
         &app.linode,

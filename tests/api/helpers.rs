@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use install_on_linode::settings::{LogFormat, SessionStoreSetting, Settings};
+use install_on_linode::sandbox::SandboxState;
+use install_on_linode::settings::Settings;
 use install_on_linode::startup::Application;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string, header, method, path, query_param, query_param_is_missing};
@@ -15,15 +16,116 @@ pub const STACKSCRIPT_ID: u64 = 320826;
 pub const TYPES_FILTER: &str = r#"{"label":{"+contains":"Linode"}}"#;
 pub const TOKEN: &str = "token-7d1e0c5b9a";
 pub const REFRESH_TOKEN: &str = "refresh-2b8c";
+pub const SECRET_KEY: &str = "0123456789abcdef0123456789abcdef-test-key";
 
 /// A running app and the fake Linode behind it.
 pub struct TestApp {
-    /// `http://127.0.0.1:PORT`, also the app's public URL.
+    /// `http://127.0.0.1:PORT`.
     pub address: String,
-    /// The fake API (under `/v4`) and login server (at the root).
-    pub linode: MockServer,
+    /// The fake API (under `/v4`) and login server (at the root); unused by a sandbox.
+    pub linode: Arc<MockServer>,
     /// A browser-like client: keeps cookies, follows no redirects.
     pub browser: reqwest::Client,
+    /// The metrics listener's `/metrics` URL, when metrics are on.
+    pub metrics: Option<String>,
+    sandbox: Option<Arc<SandboxState>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// How a test app starts; [`spawn_app`]'s closure adjusts it.
+pub struct Spawn {
+    /// The app's settings (`public_url` is its own address unless [`Spawn::behind`] says otherwise).
+    pub settings: Settings,
+    /// Whether the fake Linode serves a healthy catalog from the start.
+    pub catalog: bool,
+    /// How long the sandbox's simulated servers take to boot.
+    pub boot_time: Duration,
+    public_url: Option<String>,
+    linode: Option<Arc<MockServer>>,
+}
+
+impl Spawn {
+    /// Nothing mounted on the fake Linode yet.
+    pub fn bare(&mut self) -> &mut Self {
+        self.catalog = false;
+        self
+    }
+
+    /// Runs as a sandbox: the simulated Linode in the same process.
+    pub fn sandbox(&mut self) -> &mut Self {
+        self.settings.sandbox = true;
+        self.settings.http_timeout = Duration::from_secs(5);
+        self.catalog = false;
+        self
+    }
+
+    /// Shares `linode` with other apps (replicas of one service).
+    pub fn on(&mut self, linode: &Arc<MockServer>) -> &mut Self {
+        self.linode = Some(Arc::clone(linode));
+        self.catalog = false;
+        self
+    }
+
+    /// Takes `public_url` as its public URL, as a replica behind a load balancer does.
+    pub fn behind(&mut self, public_url: &str) -> &mut Self {
+        self.public_url = Some(public_url.to_owned());
+        self
+    }
+}
+
+/// Starts the app on a free port against a new fake Linode with a healthy
+/// catalog, after `tweak` adjusted how.
+pub async fn spawn_app(tweak: impl FnOnce(&mut Spawn)) -> TestApp {
+    log_buffer();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let settings =
+        Settings::from_defaults(CLIENT_ID, CLIENT_SECRET, SECRET_KEY).expect("the defaults are valid");
+    let mut spawn = Spawn {
+        settings,
+        catalog: true,
+        boot_time: Duration::from_millis(1500),
+        public_url: None,
+        linode: None,
+    };
+    spawn.settings.port = 0;
+    spawn.settings.http_timeout = Duration::from_secs(2);
+    spawn.settings.rate_limit_per_minute = 0;
+    tweak(&mut spawn);
+    let linode = match spawn.linode.take() {
+        Some(linode) => linode,
+        None => Arc::new(MockServer::start().await),
+    };
+    if spawn.catalog {
+        mount_catalog(&linode).await;
+    }
+    let mut settings = spawn.settings;
+    settings.public_url = url::Url::parse(spawn.public_url.as_deref().unwrap_or(&address)).unwrap();
+    settings.linode_api_url = url::Url::parse(&format!("{}/v4", linode.uri())).unwrap();
+    settings.linode_login_url = url::Url::parse(&linode.uri()).unwrap();
+    let app = Application::with_listener(settings, listener).unwrap();
+    let sandbox = app.sandbox();
+    if let Some(simulation) = &sandbox {
+        simulation.set_boot_time(spawn.boot_time);
+    }
+    let metrics = app.metrics_addr().map(|a| format!("http://{a}/metrics"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        // Only an explicit stop ends the app, not a dropped TestApp.
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
+    TestApp {
+        address,
+        linode,
+        browser: browser_client(),
+        metrics,
+        sandbox,
+        stop: Some(stop),
+        server: Some(server),
+    }
 }
 
 /// Everything the app logged, across tests (secrets must never appear in it).
@@ -58,53 +160,6 @@ impl std::io::Write for LogWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// Settings for a test app against `linode`; `public_url` is filled in on spawn.
-pub fn test_settings(linode: &MockServer) -> Settings {
-    Settings {
-        host: "127.0.0.1".into(),
-        port: 0,
-        public_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        secret_key: "0123456789abcdef0123456789abcdef-test-key".into(),
-        stackscript_id: STACKSCRIPT_ID,
-        application_name: "my-application-name".into(),
-        linode_api_url: url::Url::parse(&format!("{}/v4", linode.uri())).unwrap(),
-        linode_login_url: url::Url::parse(&linode.uri()).unwrap(),
-        log_format: LogFormat::Pretty,
-        http_timeout: Duration::from_secs(2),
-        catalog_ttl: Duration::from_secs(300),
-        sandbox: false,
-        session_store: SessionStoreSetting::Memory,
-        metrics_addr: None,
-        trusted_proxies: Vec::new(),
-        rate_limit_per_minute: 0,
-        sandbox_latency: Duration::ZERO,
-    }
-}
-
-/// The app with a healthy catalog.
-pub async fn spawn_app() -> TestApp {
-    let app = spawn_bare_app(|_| {}).await;
-    mount_catalog(&app.linode).await;
-    app
-}
-
-/// The app with nothing mounted on the fake yet; `tweak` adjusts its settings.
-pub async fn spawn_bare_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    log_buffer();
-    let linode = MockServer::start().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut settings = test_settings(&linode);
-    settings.public_url = url::Url::parse(&address).unwrap();
-    tweak(&mut settings);
-    let app = Application::with_listener(settings, listener).unwrap();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let browser = browser_client();
-    TestApp { address, linode, browser }
 }
 
 /// A browser-like HTTP client: keeps cookies, follows no redirects.
@@ -312,57 +367,6 @@ pub fn form_fields(request: &Request) -> Vec<(String, String)> {
     url::form_urlencoded::parse(&request.body).into_owned().collect()
 }
 
-/// The app running as a sandbox: a simulated Linode in the same process.
-pub struct SandboxApp {
-    /// `http://127.0.0.1:PORT`, also the public URL.
-    pub address: String,
-    /// A browser-like client: keeps cookies, follows no redirects.
-    pub browser: reqwest::Client,
-    /// The simulation, to look inside.
-    pub linode: std::sync::Arc<install_on_linode::sandbox::SandboxState>,
-}
-
-/// Starts the app with `--sandbox` on a free port; instances boot in 1.5 s.
-pub async fn spawn_sandbox() -> SandboxApp {
-    log_buffer();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut settings = sandbox_settings();
-    settings.public_url = url::Url::parse(&address).unwrap();
-    settings.sandbox = true;
-    let app = Application::with_listener(settings, listener).unwrap();
-    let linode = app.sandbox().expect("sandbox mode");
-    linode.set_boot_time(Duration::from_millis(1500));
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let browser = browser_client();
-    SandboxApp { address, browser, linode }
-}
-
-/// Settings for a sandbox: its URLs and secrets are replaced when it starts.
-fn sandbox_settings() -> Settings {
-    Settings {
-        host: "127.0.0.1".into(),
-        port: 0,
-        public_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
-        client_id: "sandbox-test".into(),
-        client_secret: "sandbox-secret".into(),
-        secret_key: "0123456789abcdef0123456789abcdef-sandbox".into(),
-        stackscript_id: STACKSCRIPT_ID,
-        application_name: "my-application-name".into(),
-        linode_api_url: url::Url::parse("http://127.0.0.1:1/v4").unwrap(),
-        linode_login_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
-        log_format: LogFormat::Pretty,
-        http_timeout: Duration::from_secs(5),
-        catalog_ttl: Duration::from_secs(300),
-        sandbox: true,
-        session_store: SessionStoreSetting::Memory,
-        metrics_addr: None,
-        trusted_proxies: Vec::new(),
-        rate_limit_per_minute: 0,
-        sandbox_latency: Duration::ZERO,
-    }
-}
-
 /// The demo StackScript's required fields, filled in.
 pub const DEMO_FIELDS: [(&str, &str); 5] = [
     ("type", "g6-standard-1"),
@@ -372,20 +376,21 @@ pub const DEMO_FIELDS: [(&str, &str); 5] = [
     ("generate", "db_password"),
 ];
 
-impl SandboxApp {
+impl TestApp {
+    /// The simulated Linode of an app spawned as a sandbox.
+    pub fn simulation(&self) -> &SandboxState {
+        self.sandbox.as_deref().expect("spawned as a sandbox")
+    }
+
+    /// Stops the app as a signal would, and waits for it to finish.
+    pub async fn stop(&mut self) -> std::io::Result<()> {
+        let _ = self.stop.take().expect("not stopped yet").send(());
+        self.server.take().expect("running").await.expect("the server task does not panic")
+    }
+
     /// `GET url` as the browser, for a full URL.
     pub async fn get_absolute(&self, url: &str) -> reqwest::Response {
         self.browser.get(url).send().await.unwrap()
-    }
-
-    /// `GET path` as the browser.
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.browser.get(format!("{}{path}", self.address)).send().await.unwrap()
-    }
-
-    /// Posts the configure form from our own page.
-    pub async fn post_form(&self, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.browser.post(&self.address).header("Origin", &self.address).form(fields).send().await.unwrap()
     }
 
     /// Follows a redirect to the consent page and answers it; returns the

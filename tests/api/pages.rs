@@ -5,7 +5,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     for path in ["/", "/healthz", "/static/style.css", "/nowhere", "/auth_callback"] {
         let response = app.get(path).await;
@@ -21,7 +21,10 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn health_answers_without_calling_linode() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
 
     let response = app.get("/healthz").await;
 
@@ -32,7 +35,7 @@ async fn health_answers_without_calling_linode() {
 
 #[tokio::test]
 async fn pages_load_nothing_from_other_sites_and_carry_no_inline_script() {
-    let app = spawn_app().await;
+    let app = spawn_app(|_| {}).await;
 
     let body = app.get("/").await.text().await.unwrap();
 
@@ -54,7 +57,10 @@ async fn pages_load_nothing_from_other_sites_and_carry_no_inline_script() {
 
 #[tokio::test]
 async fn the_stylesheet_is_served_by_the_app() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
 
     let response = app.get("/static/style.css").await;
 
@@ -65,7 +71,10 @@ async fn the_stylesheet_is_served_by_the_app() {
 
 #[tokio::test]
 async fn an_unknown_page_is_a_404_page() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
 
     let response = app.get("/wp-admin").await;
 

@@ -9,8 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use install_on_linode::settings::{SessionStoreSetting, Settings};
-use install_on_linode::startup::Application;
+use install_on_linode::settings::SessionStoreSetting;
 
 use crate::helpers::*;
 
@@ -86,20 +85,6 @@ impl Drop for Redis {
     }
 }
 
-/// An app instance on its own port, with `settings` adjusted by `tweak`.
-async fn replica(
-    linode: &wiremock::MockServer,
-    public_url: &str,
-    tweak: impl FnOnce(&mut Settings),
-) -> (String, Application) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let mut settings = test_settings(linode);
-    settings.public_url = url::Url::parse(public_url).unwrap_or_else(|_| url::Url::parse(&address).unwrap());
-    tweak(&mut settings);
-    (address, Application::with_listener(settings, listener).unwrap())
-}
-
 async fn post_choice(browser: &reqwest::Client, replica: &str, origin: &str) -> reqwest::Response {
     browser
         .post(replica)
@@ -117,16 +102,14 @@ fn state_of(response: &reqwest::Response) -> String {
 
 /// A fake Linode with a happy deploy, and two running replicas sharing `redis`;
 /// both take `a` as their public URL, as behind one load balancer.
-async fn two_replicas_on(redis: &Redis) -> (wiremock::MockServer, String, String) {
-    let linode = wiremock::MockServer::start().await;
-    mount_catalog(&linode).await;
-    mount_happy_deploy(&linode, "c").await;
-    let shared = |s: &mut Settings| s.session_store = SessionStoreSetting::Redis(redis.url());
-    let (a, app_a) = replica(&linode, "", shared).await;
-    let (b, app_b) = replica(&linode, &a, shared).await;
-    tokio::spawn(app_a.run_until_stopped(std::future::pending()));
-    tokio::spawn(app_b.run_until_stopped(std::future::pending()));
-    (linode, a, b)
+async fn two_replicas_on(redis: &Redis) -> (TestApp, TestApp) {
+    let a = spawn_app(|s| s.settings.session_store = SessionStoreSetting::Redis(redis.url())).await;
+    mount_happy_deploy(&a.linode, "c").await;
+    let b = spawn_app(|s| {
+        s.on(&a.linode).behind(&a.address).settings.session_store = SessionStoreSetting::Redis(redis.url());
+    })
+    .await;
+    (a, b)
 }
 
 #[tokio::test]
@@ -135,7 +118,8 @@ async fn a_flow_started_on_one_replica_finishes_on_another_through_redis() {
         return;
     }
     let redis = Redis::start().await;
-    let (linode, a, b) = two_replicas_on(&redis).await;
+    let (app_a, app_b) = two_replicas_on(&redis).await;
+    let (a, b) = (app_a.address.clone(), app_b.address.clone());
     let visitor = browser_client();
 
     let posted = post_choice(&visitor, &a, &a).await;
@@ -156,14 +140,7 @@ async fn a_flow_started_on_one_replica_finishes_on_another_through_redis() {
 
     assert_eq!(finished.status(), 200, "replica B finishes what A started");
     assert_eq!(replayed.status(), 409, "and A knows it is done");
-    let creates = linode
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/v4/linode/instances")
-        .count();
-    assert_eq!(creates, 1);
+    assert_eq!(app_a.requests_to("POST", "/v4/linode/instances").await.len(), 1);
 }
 
 #[tokio::test]
@@ -174,11 +151,9 @@ async fn redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_
         return;
     }
     let mut redis = Redis::start().await;
-    let linode = wiremock::MockServer::start().await;
-    mount_catalog(&linode).await;
-    mount_happy_deploy(&linode, "c").await;
-    let (a, app) = replica(&linode, "", |s| s.session_store = SessionStoreSetting::Redis(redis.url())).await;
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let app = spawn_app(|s| s.settings.session_store = SessionStoreSetting::Redis(redis.url())).await;
+    mount_happy_deploy(&app.linode, "c").await;
+    let a = app.address.clone();
     let first = browser_client();
     let state = state_of(&post_choice(&first, &a, &a).await);
 
@@ -197,14 +172,7 @@ async fn redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_
     assert_eq!(text_of(&page, "h1").as_deref(), Some("Service unavailable"));
     assert_eq!(posted.status(), 503, "a new visitor is told too, not sent to log in");
     assert_eq!(ready.status(), 503);
-    let creates = linode
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/v4/linode/instances")
-        .count();
-    assert_eq!(creates, 0);
+    assert!(app.requests_to("POST", "/v4/linode/instances").await.is_empty());
 
     redis.restart().await;
     let next = browser_client();
@@ -229,7 +197,10 @@ async fn redis_stopping_mid_flow_gives_a_503_page_and_the_next_visitor_succeeds_
 
 #[tokio::test]
 async fn readiness_needs_the_catalog_and_liveness_does_not() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     wiremock::Mock::given(wiremock::matchers::any())
         .respond_with(wiremock::ResponseTemplate::new(500))
         .mount(&app.linode)
@@ -250,13 +221,9 @@ async fn readiness_needs_the_catalog_and_liveness_does_not() {
 
 #[tokio::test]
 async fn metrics_count_requests_deploys_linode_calls_and_the_catalog_on_their_own_listener() {
-    let linode = wiremock::MockServer::start().await;
-    mount_catalog(&linode).await;
-    mount_happy_deploy(&linode, "c").await;
-    let (address, app) =
-        replica(&linode, "", |s| s.metrics_addr = Some("127.0.0.1:0".parse().unwrap())).await;
-    let metrics = format!("http://{}/metrics", app.metrics_addr().unwrap());
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let app = spawn_app(|s| s.settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap())).await;
+    mount_happy_deploy(&app.linode, "c").await;
+    let (address, metrics) = (app.address.clone(), app.metrics.clone().unwrap());
     let visitor = browser_client();
     visitor.get(&address).send().await.unwrap();
     let state = state_of(&post_choice(&visitor, &address, &address).await);
@@ -290,10 +257,8 @@ async fn metrics_count_requests_deploys_linode_calls_and_the_catalog_on_their_ow
 
 #[tokio::test]
 async fn a_client_over_its_limit_gets_a_429_page_saying_when_to_retry() {
-    let linode = wiremock::MockServer::start().await;
-    mount_catalog(&linode).await;
-    let (address, app) = replica(&linode, "", |s| s.rate_limit_per_minute = 2).await;
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let app = spawn_app(|s| s.settings.rate_limit_per_minute = 2).await;
+    let address = app.address.clone();
     let visitor = browser_client();
 
     let statuses: Vec<u16> = {
@@ -316,14 +281,12 @@ async fn a_client_over_its_limit_gets_a_429_page_saying_when_to_retry() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
-    let linode = wiremock::MockServer::start().await;
-    mount_catalog(&linode).await;
-    let (address, app) = replica(&linode, "", |s| {
-        s.rate_limit_per_minute = 1;
-        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    let app = spawn_app(|s| {
+        s.settings.rate_limit_per_minute = 1;
+        s.settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     })
     .await;
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let address = app.address.clone();
     let post_as = |client: &'static str| {
         browser_client()
             .post(&address)
@@ -340,7 +303,10 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
 
 #[tokio::test]
 async fn the_healthcheck_command_exits_0_for_a_live_server_and_1_otherwise() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     let run = |url: String| {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_install-on-linode"))
             .args(["healthcheck", "--url", &url])
@@ -360,7 +326,8 @@ async fn a_deploys_progress_can_be_followed_on_any_replica() {
         return;
     }
     let redis = Redis::start().await;
-    let (_linode, a, b) = two_replicas_on(&redis).await;
+    let (app_a, app_b) = two_replicas_on(&redis).await;
+    let (a, b) = (app_a.address.clone(), app_b.address.clone());
     let visitor = browser_client();
     let state = state_of(&post_choice(&visitor, &a, &a).await);
     let success = visitor

@@ -9,7 +9,10 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn a_visitor_deploys_end_to_end_and_the_token_is_revoked_once_the_server_runs() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
 
     let response = app.deploy(&DEMO_FIELDS, "authorize", "read_write").await;
 
@@ -19,7 +22,7 @@ async fn a_visitor_deploys_end_to_end_and_the_token_is_revoked_once_the_server_r
     assert!(text_of(&page, "#ssh-command").unwrap().starts_with("ssh root@192.0.2."));
     assert!(text_of(&page, "#root-password").unwrap().len() >= 12);
     assert!(text_of(&page, "#secret-0").unwrap().len() >= 12, "the generated database password");
-    assert_eq!(app.linode.instance_count(), 1);
+    assert_eq!(app.simulation().instance_count(), 1);
     let progress = scraper::Selector::parse("[data-status-url]").unwrap();
     let status_url =
         page.select(&progress).next().unwrap().value().attr("data-status-url").unwrap().to_owned();
@@ -34,12 +37,15 @@ async fn a_visitor_deploys_end_to_end_and_the_token_is_revoked_once_the_server_r
     }
     assert_eq!(last["status"], "running");
     assert_eq!(last["revoked"], "running");
-    assert_eq!(app.linode.live_tokens(), 0, "no token outlives the watch");
+    assert_eq!(app.simulation().live_tokens(), 0, "no token outlives the watch");
 }
 
 #[tokio::test]
 async fn every_page_says_it_is_a_sandbox() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
 
     for path in ["/", "/nowhere"] {
         let page = html(&app.get(path).await.text().await.unwrap());
@@ -50,7 +56,10 @@ async fn every_page_says_it_is_a_sandbox() {
 
 #[tokio::test]
 async fn the_consent_page_asks_in_the_apps_name() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let posted = app.post_form(&DEMO_FIELDS).await;
 
     let consent = app.get_absolute(posted.headers()["location"].to_str().unwrap()).await;
@@ -65,18 +74,24 @@ async fn the_consent_page_asks_in_the_apps_name() {
 
 #[tokio::test]
 async fn denying_at_the_consent_page_creates_nothing() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
 
     let response = app.deploy(&DEMO_FIELDS, "deny", "read_write").await;
 
     assert_eq!(response.status(), 400);
     assert_eq!(text_of(&html(&response.text().await.unwrap()), "h1").as_deref(), Some("Access not granted"));
-    assert_eq!(app.linode.instance_count(), 0);
+    assert_eq!(app.simulation().instance_count(), 0);
 }
 
 #[tokio::test]
 async fn granting_read_only_creates_nothing_and_revokes_the_token() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
 
     let response = app.deploy(&DEMO_FIELDS, "authorize", "read_only").await;
 
@@ -85,13 +100,16 @@ async fn granting_read_only_creates_nothing_and_revokes_the_token() {
         text_of(&html(&response.text().await.unwrap()), "h1").as_deref(),
         Some("Permission to create Linodes is needed")
     );
-    assert_eq!(app.linode.instance_count(), 0);
-    assert_eq!(app.linode.live_tokens(), 0);
+    assert_eq!(app.simulation().instance_count(), 0);
+    assert_eq!(app.simulation().live_tokens(), 0);
 }
 
 #[tokio::test]
 async fn a_redirect_uri_outside_the_registered_one_is_refused_without_a_redirect() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let posted = app.post_form(&DEMO_FIELDS).await;
     let authorize = posted.headers()["location"].to_str().unwrap().replace("auth_callback", "elsewhere");
 
@@ -103,7 +121,10 @@ async fn a_redirect_uri_outside_the_registered_one_is_refused_without_a_redirect
 
 #[tokio::test]
 async fn an_unknown_client_is_refused() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
 
     let response = app
         .get("/sandbox/login/oauth/authorize?client_id=nobody&response_type=code&scopes=linodes:read_write")
@@ -114,7 +135,10 @@ async fn an_unknown_client_is_refused() {
 
 #[tokio::test]
 async fn a_code_works_once_and_only_for_its_client() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let posted = app.post_form(&DEMO_FIELDS).await;
     let back = app.consent(posted.headers()["location"].to_str().unwrap(), "authorize", "read_write").await;
     let callback = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
@@ -133,10 +157,10 @@ async fn a_code_works_once_and_only_for_its_client() {
 
     let replayed = app.get_absolute(callback.as_str()).await;
     assert_eq!(replayed.status(), 409, "the app refuses a replay itself");
-    assert_eq!(app.linode.instance_count(), 1);
+    assert_eq!(app.simulation().instance_count(), 1);
 }
 
-async fn create(app: &SandboxApp, token: Option<&str>, body: Value) -> reqwest::Response {
+async fn create(app: &TestApp, token: Option<&str>, body: Value) -> reqwest::Response {
     let mut request = app.browser.post(format!("{}/sandbox/v4/linode/instances", app.address)).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -157,8 +181,11 @@ async fn error_fields(response: reqwest::Response) -> Vec<String> {
 
 #[tokio::test]
 async fn the_api_refuses_missing_revoked_and_narrow_tokens() {
-    let app = spawn_sandbox().await;
-    let read_only = app.linode.issue_personal_token("linodes:read_only".parse().unwrap());
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let read_only = app.simulation().issue_personal_token("linodes:read_only".parse().unwrap());
 
     assert_eq!(create(&app, None, good_body()).await.status(), 401);
     assert_eq!(create(&app, Some("made-up"), good_body()).await.status(), 401);
@@ -166,13 +193,16 @@ async fn the_api_refuses_missing_revoked_and_narrow_tokens() {
     assert_eq!(narrow.status(), 401);
     let body: Value = narrow.json().await.unwrap();
     assert!(body["errors"][0]["reason"].as_str().unwrap().contains("not authorized"));
-    assert_eq!(app.linode.instance_count(), 0);
+    assert_eq!(app.simulation().instance_count(), 0);
 }
 
 #[tokio::test]
 async fn the_api_refuses_weak_passwords_unknown_plans_and_regions_and_foreign_images() {
-    let app = spawn_sandbox().await;
-    let token = app.linode.issue_personal_token("linodes:read_write".parse().unwrap());
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let token = app.simulation().issue_personal_token("linodes:read_write".parse().unwrap());
     let mut body = good_body();
     body["root_pass"] = json!("password1");
     body["type"] = json!("g9-galactic");
@@ -188,8 +218,11 @@ async fn the_api_refuses_weak_passwords_unknown_plans_and_regions_and_foreign_im
 
 #[tokio::test]
 async fn instances_go_from_provisioning_through_booting_to_running() {
-    let app = spawn_sandbox().await;
-    let token = app.linode.issue_personal_token("linodes:read_write".parse().unwrap());
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let token = app.simulation().issue_personal_token("linodes:read_write".parse().unwrap());
     let created: Value = create(&app, Some(&token), good_body()).await.json().await.unwrap();
     assert_eq!(created["status"], "provisioning");
     assert!(created["ipv4"][0].as_str().unwrap().starts_with("192.0.2."));
@@ -214,7 +247,10 @@ async fn instances_go_from_provisioning_through_booting_to_running() {
 
 #[tokio::test]
 async fn the_public_api_follows_x_filter_and_pages() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let url = format!("{}/sandbox/v4/linode/types", app.address);
 
     let filtered: Value = app
@@ -241,11 +277,14 @@ async fn the_public_api_follows_x_filter_and_pages() {
 
 #[tokio::test]
 async fn a_revoked_token_can_create_nothing() {
-    let app = spawn_sandbox().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
     let posted = app.post_form(&DEMO_FIELDS).await;
     let authorize = url::Url::parse(posted.headers()["location"].to_str().unwrap()).unwrap();
     let client_id = authorize.query_pairs().find(|(k, _)| k == "client_id").unwrap().1.into_owned();
-    let client = app.linode.registered_client(&client_id).unwrap();
+    let client = app.simulation().registered_client(&client_id).unwrap();
     let back = app.consent(authorize.as_str(), "authorize", "read_write").await;
     let callback = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
     let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
@@ -277,5 +316,5 @@ async fn a_revoked_token_can_create_nothing() {
 
     assert_eq!(revoked.status(), 200);
     assert_eq!(create(&app, Some(&token), good_body()).await.status(), 401);
-    assert_eq!(app.linode.instance_count(), 0);
+    assert_eq!(app.simulation().instance_count(), 0);
 }

@@ -16,11 +16,12 @@ fn instance() -> Instance {
 }
 
 async fn watches(app: &TestApp, timing: Timing) -> std::sync::Arc<Watches> {
-    let settings = test_settings(&app.linode);
     let http = http_client(Duration::from_secs(2));
+    let api = url::Url::parse(&format!("{}/v4", app.linode.uri())).unwrap();
+    let login = url::Url::parse(&app.linode.uri()).unwrap();
     Watches::new(
-        LinodeClient::new(http.clone(), &settings.linode_api_url),
-        LoginClient::new(http, &settings.linode_login_url, CLIENT_ID.into(), CLIENT_SECRET.into()),
+        LinodeClient::new(http.clone(), &api),
+        LoginClient::new(http, &login, CLIENT_ID.into(), CLIENT_SECRET.into()),
         timing,
         None,
     )
@@ -45,7 +46,10 @@ const QUICK: Timing = Timing {
 
 #[tokio::test]
 async fn the_token_is_revoked_the_moment_the_server_runs() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     mount_instance_status(&app.linode, "running").await;
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, QUICK).await;
@@ -60,7 +64,10 @@ async fn the_token_is_revoked_the_moment_the_server_runs() {
 
 #[tokio::test]
 async fn the_token_is_revoked_when_the_time_bound_passes() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     mount_instance_status(&app.linode, "provisioning").await;
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, Timing { hard_bound: Duration::from_millis(300), ..QUICK }).await;
@@ -73,7 +80,10 @@ async fn the_token_is_revoked_when_the_time_bound_passes() {
 
 #[tokio::test]
 async fn the_token_is_revoked_when_nobody_watches_any_more() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     mount_instance_status(&app.linode, "booting").await;
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, Timing { left_after: Duration::from_millis(200), ..QUICK }).await;
@@ -105,7 +115,10 @@ fn watch_state(watches: &Watches, id: &str) -> Option<Revoked> {
 
 #[tokio::test]
 async fn shutting_down_revokes_every_token_still_held() {
-    let app = spawn_bare_app(|_| {}).await;
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
     mount_instance_status(&app.linode, "provisioning").await;
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, QUICK).await;
