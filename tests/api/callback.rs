@@ -70,20 +70,25 @@ async fn a_good_callback_creates_the_instance_revokes_the_token_and_shows_the_cr
 }
 
 #[tokio::test]
-async fn the_password_on_the_page_is_html_escaped() {
+async fn what_linode_returns_is_html_escaped_on_the_success_page() {
     let app = spawn_app(|_| {}).await;
-    mount_happy_deploy(&app.linode, CODE).await;
+    let hostile = r#"web<&"'>x"#;
+    let mut instance = instance_json();
+    instance["label"] = json!(hostile);
+    instance["group"] = json!(hostile);
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(&app.linode, ResponseTemplate::new(200).set_body_json(instance)).await;
+    mount_instance_status(&app.linode, "provisioning").await;
+    mount_revoke(&app.linode, 200).await;
     let state = app.start_deploy().await;
 
     let body = app.callback(&[("code", CODE), ("state", &state)]).await.text().await.unwrap();
 
-    let creates = app.requests_to("POST", "/v4/linode/instances").await;
-    let sent: serde_json::Value = serde_json::from_slice(&creates[0].body).unwrap();
-    let password = sent["root_pass"].as_str().unwrap();
-    let raw_in_html = body.contains(&format!(">{password}<"));
-    let has_special = password.contains(['<', '>', '&', '"', '\'']);
-    assert!(!(has_special && raw_in_html), "special characters must be escaped");
-    assert_eq!(text_of(&html(&body), "#root-password").as_deref(), Some(password));
+    assert!(!body.contains(hostile), "the raw value never reaches the page");
+    assert!(body.contains("web&#60;&#38;&#34;&#39;&#62;x"), "each of < & \" ' > is escaped");
+    let page = html(&body);
+    assert_eq!(text_of(&page, "#linode-label").as_deref(), Some(hostile));
+    assert_eq!(text_of(&page, "#linode-group").as_deref(), Some(hostile));
 }
 
 #[tokio::test]
