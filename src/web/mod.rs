@@ -10,16 +10,20 @@
 //! - [`routes`]: one file per page (configure, callback, progress, health, assets).
 //! - [`state`]: what handlers share; [`session`]: what a visitor's session holds.
 //! - [`error`]: [`error::AppError`], each variant a status and words a visitor can act on.
-//! - [`edge`]: request ids, error pages, security headers, metrics and the request log.
+//! - [`security`]: the security headers and the same-origin check on the form post.
+//! - [`error_pages`]: the error page for every error response.
+//! - [`request_log`]: each request's log line and metrics.
 //! - [`rate_limit`]: per-client limits on the routes that start work at Linode.
 //! - [`pages`]: the askama pages; [`page_cache`]: the plain form, rendered once per catalog.
 
-pub mod edge;
 pub mod error;
+pub mod error_pages;
 pub mod page_cache;
 pub mod pages;
 pub mod rate_limit;
+pub mod request_log;
 pub mod routes;
+pub mod security;
 pub mod session;
 pub mod state;
 
@@ -27,19 +31,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::Response;
 use axum::routing::get;
 use secrecy::ExposeSecret;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::service::SignedCookie;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 
 use crate::stores::IDLE_TIMEOUT;
-use edge::{Edge, security_headers};
 use error::AppError;
 use rate_limit::RateLimit;
 use routes::{assets, callback, configure, health, progress};
@@ -59,16 +67,21 @@ fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
 /// Every route of the app, without the cross-cutting layers. Only the routes
 /// that use the visitor's session get the `sessions` layer: showing the form
 /// needs no session and sets no cookie.
-fn routes<S>(sessions: SessionManagerLayer<S, SignedCookie>) -> Router<AppState>
+/// The two routes that start work at Linode are limited per client.
+fn routes<S>(sessions: SessionManagerLayer<S, SignedCookie>, limits: Arc<RateLimit>) -> Router<AppState>
 where
     S: SessionStore + Clone,
 {
+    let limited = from_fn_with_state(limits, rate_limit::enforce);
     Router::new()
-        .route("/", get(configure::show).post(configure::submit.layer(sessions.clone())))
+        .route(
+            "/",
+            get(configure::show).post(configure::submit.layer(sessions.clone()).layer(limited.clone())),
+        )
         .route(
             "/auth_callback",
             // The callback's pages show a root password or carry a code: never cache them.
-            get(callback::callback.layer(sessions.clone())).layer(no_store()),
+            get(callback::callback.layer(sessions.clone()).layer(limited)).layer(no_store()),
         )
         .route("/deploys/{id}", get(progress::page.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}/status", get(progress::status.layer(sessions.clone())).layer(no_store()))
@@ -79,9 +92,17 @@ where
         .fallback(|| async { AppError::NotFound })
 }
 
-/// The full router: routes, the sandbox's (`extra`) when running as one, and
-/// the layers every request passes: the edge (ids, limits, error pages,
-/// headers, metrics, logs), a request timeout and a body limit.
+/// The full router: routes, the sandbox's (`extra`) when running as one,
+/// and the layers every request passes, outermost first:
+///
+/// 1. request id: kept from the request (a proxy's `X-Request-Id`) or made, and echoed;
+/// 2. security headers on every response, error pages included;
+/// 3. the request's log line (tower-http `TraceLayer`);
+/// 4. its metrics, when a metrics listener is configured;
+/// 5. error pages for every error response;
+/// 6. a request timeout, then a body limit.
+///
+/// The per-client limits sit in the route table, on the two routes they apply to.
 pub fn router(state: AppState, extra: Option<Router>) -> Router {
     let settings = &state.settings;
     let sessions = SessionManagerLayer::new(state.shared.sessions.clone())
@@ -91,16 +112,29 @@ pub fn router(state: AppState, extra: Option<Router>) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(settings.is_https())
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
-    let edge = Arc::new(Edge {
-        chrome: state.chrome.clone(),
-        headers: security_headers(&state.login.browser_origin()),
-        limits: RateLimit::new(settings.rate_limit_per_minute, settings.trusted_proxies.clone()),
-        metrics: settings.metrics_addr.is_some(),
-    });
-    routes(sessions)
-        .with_state(state.clone())
-        .merge(extra.unwrap_or_default())
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+    let limits = RateLimit::new(settings.rate_limit_per_minute, settings.trusted_proxies.clone());
+    let chrome = state.chrome.clone();
+    let [csp, referrer, nosniff, frames] = security::headers(&state.login.browser_origin());
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request| request_log::span(request))
+        .on_request(())
+        .on_response(|response: &Response, latency, span: &tracing::Span| {
+            request_log::line(response, latency, span)
+        })
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(());
+    let edge = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetResponseHeaderLayer::overriding(csp.0, csp.1))
+        .layer(SetResponseHeaderLayer::overriding(referrer.0, referrer.1))
+        .layer(SetResponseHeaderLayer::overriding(nosniff.0, nosniff.1))
+        .layer(SetResponseHeaderLayer::overriding(frames.0, frames.1))
+        .layer(trace)
+        .option_layer(settings.metrics_addr.map(|_| from_fn(request_log::metrics)))
+        .map_response(move |response| error_pages::render(&chrome, response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(axum::middleware::from_fn_with_state(edge, edge::edge))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    routes(sessions, limits).with_state(state.clone()).merge(extra.unwrap_or_default()).layer(edge)
 }

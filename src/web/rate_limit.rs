@@ -1,5 +1,6 @@
 //! Per-client limits on the two routes that start work at Linode: the form
-//! post (`POST /`) and the callback. Other pages are never limited.
+//! post (`POST /`) and the callback, the only routes the route table puts
+//! [`enforce`] on. Other pages are never limited.
 //!
 //! The client is the connection's address, unless that address is one of
 //! `APP_TRUSTED_PROXIES`: then the right-most address of `X-Forwarded-For`
@@ -12,8 +13,10 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, Method};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
@@ -79,15 +82,19 @@ impl RateLimit {
     }
 }
 
-/// Whether a request is one of the limited ones.
-fn is_limited(method: &Method, path: &str) -> bool {
-    (method == Method::POST && path == "/") || path == "/auth_callback"
+/// The middleware, on the routes the route table limits: a client over its
+/// limit gets the 429 page.
+pub async fn enforce(State(limits): State<Arc<RateLimit>>, request: Request, next: Next) -> Response {
+    match limits.check_request(&request) {
+        Ok(()) => next.run(request).await,
+        Err(limited) => limited.into_response(),
+    }
 }
 
 impl RateLimit {
-    /// Ok, or the 429 error for a client over its limit on a limited route.
+    /// Ok, or the 429 error for a client over its limit.
     pub fn check_request(&self, request: &Request) -> Result<(), AppError> {
-        if self.limiter.is_none() || !is_limited(request.method(), request.uri().path()) {
+        if self.limiter.is_none() {
             return Ok(());
         }
         let peer = request
@@ -138,13 +145,5 @@ mod tests {
         assert!(wait > Duration::from_secs(20) && wait <= Duration::from_secs(30), "{wait:?}");
         assert!(limits.check(b).is_ok());
         assert!(RateLimit::new(0, vec![]).check(a).is_ok(), "0 turns the limit off");
-    }
-
-    #[test]
-    fn only_the_form_post_and_the_callback_are_limited() {
-        assert!(is_limited(&Method::POST, "/"));
-        assert!(is_limited(&Method::GET, "/auth_callback"));
-        assert!(!is_limited(&Method::GET, "/"));
-        assert!(!is_limited(&Method::GET, "/healthz"));
     }
 }

@@ -12,6 +12,7 @@ use crate::form::choice::{Choice, FieldError, FormValues};
 use crate::form::{Field, Offer};
 use crate::web::error::AppError;
 use crate::web::pages::configure::configure_page;
+use crate::web::security;
 use crate::web::session::{DeploySession, PendingDeploy};
 use crate::web::state::AppState;
 
@@ -39,7 +40,7 @@ pub async fn submit(
     session: DeploySession,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    if !is_same_origin(&headers, &state.settings.public_url) {
+    if !security::is_same_origin(&headers, &state.settings.public_url) {
         return Err(AppError::CrossSite);
     }
     let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
@@ -62,22 +63,6 @@ pub async fn submit(
     // A serialized URL is always printable ASCII, so it is always a valid header value.
     let location = HeaderValue::from_str(url.as_str()).expect("a URL is a valid header value");
     Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
-}
-
-/// Whether a form post comes from our own pages. Browsers send `Origin` on
-/// every POST, but under our `Referrer-Policy: no-referrer` they send
-/// `Origin: null` even for our own form; then `Sec-Fetch-Site` (sent by every
-/// current browser) decides. A null origin without it cannot be trusted.
-/// A client that sends neither header is not a browser, so no visitor can be
-/// tricked through it.
-fn is_same_origin(headers: &HeaderMap, public_url: &url::Url) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or(""));
-    let same_site = || matches!(fetch_site, Some("same-origin" | "none"));
-    match headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or("")) {
-        Some("null") => same_site(),
-        Some(origin) => origin.trim_end_matches('/') == public_url.origin().ascii_serialization(),
-        None => fetch_site.is_none() || same_site(),
-    }
 }
 
 /// The form again, with status 400 and the visitor's values. The page may
@@ -128,44 +113,4 @@ fn deep_link(pairs: Vec<(String, String)>, catalog: &CatalogData) -> (FormValues
         )]
     };
     (FormValues::from_pairs(kept), notices)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_static(value));
-        }
-        map
-    }
-
-    #[test]
-    fn only_our_own_origin_may_post_the_form() {
-        let ours = url::Url::parse("https://deploy.example.com").unwrap();
-        assert!(is_same_origin(&headers(&[("origin", "https://deploy.example.com")]), &ours));
-        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example")]), &ours));
-        assert!(!is_same_origin(&headers(&[("origin", "http://deploy.example.com")]), &ours));
-        assert!(!is_same_origin(&headers(&[("origin", "null")]), &ours));
-    }
-
-    #[test]
-    fn a_null_origin_is_ours_only_when_sec_fetch_site_says_same_origin() {
-        let ours = url::Url::parse("http://localhost:5000").unwrap();
-        let null_from = |site| headers(&[("origin", "null"), ("sec-fetch-site", site)]);
-        assert!(is_same_origin(&null_from("same-origin"), &ours));
-        assert!(!is_same_origin(&null_from("cross-site"), &ours));
-        assert!(!is_same_origin(&null_from("same-site"), &ours));
-    }
-
-    #[test]
-    fn without_origin_sec_fetch_site_decides() {
-        let ours = url::Url::parse("http://localhost:5000").unwrap();
-        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")]), &ours));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), &ours));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")]), &ours));
-        assert!(is_same_origin(&HeaderMap::new(), &ours));
-    }
 }
