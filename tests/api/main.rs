@@ -8,6 +8,7 @@ mod cli;
 mod configure;
 mod experience;
 mod helpers;
+mod layout;
 mod lifecycle;
 mod logs;
 mod pages;

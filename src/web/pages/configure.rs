@@ -52,6 +52,11 @@ pub fn configure_page(
         },
     ];
     let text = |field: Field, label: &'static str, value: &str, hint: &'static str| TextInput {
+        kind: match field {
+            Field::SshKeys => "textarea",
+            Field::RootPass => "password",
+            _ => "text",
+        },
         name: field.input_name(),
         label,
         value: value.to_owned(),

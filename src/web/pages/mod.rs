@@ -51,6 +51,8 @@ pub struct Select {
 pub struct TextInput {
     /// Field name and element id.
     pub name: Cow<'static, str>,
+    /// `text`, `password` or `textarea`.
+    pub kind: &'static str,
     /// The label's text.
     pub label: &'static str,
     /// What was entered.
