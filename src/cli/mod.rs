@@ -1,4 +1,12 @@
-//! The command line. With no subcommand the server runs.
+//! The command line: with no subcommand the server runs; the others are
+//! short-lived tools that share no state with it. Each exits 0 when done,
+//! 1 when what it asked (Linode, a server) refused or did not answer, and
+//! 2 for bad usage, printing one sentence per failure.
+//!
+//! # Layout
+//! - this file: the clap commands and the settings `--help` lists.
+//! - [`healthcheck`]: the container's health probe.
+//! - [`setup`]: `client …` and `stackscript …`, set-up with a personal access token.
 
 pub mod healthcheck;
 pub mod setup;
