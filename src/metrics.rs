@@ -3,7 +3,8 @@
 //! rendered by `metrics-exporter-prometheus`; without a listener nothing is
 //! installed and every recording call is a no-op.
 //!
-//! - `http_requests_total{route,method,status}`, `http_request_duration_seconds{route}`
+//! - `http_requests_total{route,method,status}` (method: GET, HEAD, POST or OTHER; route: a
+//!   template of the route table, or `unmatched`), `http_request_duration_seconds{route}`
 //! - `deploys_total{outcome}` (started, succeeded, failed) and `deploys_failed_total{reason}`
 //! - `linode_requests_total{endpoint,outcome}`, `linode_request_duration_seconds{endpoint}`
 //! - `catalog_requests_total{result}` (hit, stale, miss)
@@ -11,6 +12,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use axum::http;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets, in seconds: from 0.5 ms to 30 s.
@@ -34,11 +36,22 @@ pub fn install() -> PrometheusHandle {
         .clone()
 }
 
-/// Records one request by route template (never by raw path).
-pub fn request(route: String, method: &str, status: u16, elapsed: std::time::Duration) {
-    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method.to_owned(), "status" => status.to_string())
+/// Records one request by route template (never by raw path) and by method
+/// from a fixed set, so no request can add a series of its own.
+pub fn request(route: String, method: &http::Method, status: u16, elapsed: std::time::Duration) {
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method_label(method), "status" => status.to_string())
         .increment(1);
     metrics::histogram!("http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
+}
+
+/// `GET`, `HEAD`, `POST`, or `OTHER` for every other method, invented ones included.
+pub fn method_label(method: &http::Method) -> &'static str {
+    match *method {
+        http::Method::GET => "GET",
+        http::Method::HEAD => "HEAD",
+        http::Method::POST => "POST",
+        _ => "OTHER",
+    }
 }
 
 /// Records one call to Linode.
@@ -60,4 +73,16 @@ pub fn deploy(outcome: &'static str, reason: Option<&'static str>) {
 /// Records how the catalog was served.
 pub fn catalog(result: &'static str) {
     metrics::counter!("catalog_requests_total", "result" => result).increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_are_labelled_from_a_fixed_set() {
+        assert_eq!(method_label(&http::Method::GET), "GET");
+        assert_eq!(method_label(&http::Method::DELETE), "OTHER");
+        assert_eq!(method_label(&http::Method::from_bytes(b"BREW").unwrap()), "OTHER");
+    }
 }

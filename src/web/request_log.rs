@@ -41,6 +41,6 @@ pub async fn metrics(request: Request, next: Next) -> axum::response::Response {
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method: Method = request.method().clone();
     let response = next.run(request).await;
-    crate::metrics::request(route, method.as_str(), response.status().as_u16(), started.elapsed());
+    crate::metrics::request(route, &method, response.status().as_u16(), started.elapsed());
     response
 }

@@ -238,6 +238,22 @@ async fn metrics_count_requests_deploys_linode_calls_and_the_catalog_on_their_ow
 }
 
 #[tokio::test]
+async fn invented_methods_and_paths_make_no_metric_series_of_their_own() {
+    let app = spawn_app(|s| s.settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap())).await;
+    let client = reqwest::Client::new();
+    for i in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("BREW{i}").as_bytes()).unwrap();
+        client.request(method, format!("{}/made-up/{i}", app.address)).send().await.unwrap();
+    }
+
+    let scraped = reqwest::get(app.metrics.clone().unwrap()).await.unwrap().text().await.unwrap();
+
+    assert!(!scraped.contains("BREW"), "{scraped}");
+    assert!(!scraped.contains("made-up"), "{scraped}");
+    assert!(scraped.contains(r#"http_requests_total{route="unmatched",method="OTHER",status="#), "{scraped}");
+}
+
+#[tokio::test]
 async fn a_client_over_its_limit_gets_a_429_page_saying_when_to_retry() {
     let app = spawn_app(|s| s.settings.rate_limit_per_minute = 2).await;
     let address = app.address.clone();
