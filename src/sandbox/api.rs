@@ -24,6 +24,10 @@ pub fn routes() -> Router<Arc<SandboxState>> {
         .route("/linode/stackscripts/{id}", get(stackscript))
         .route("/linode/instances", axum::routing::post(create_instance))
         .route("/linode/instances/{id}", get(instance))
+        // Linode answers every path and method it does not serve in its own
+        // error shape; its command-line client cannot read an HTML page.
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
 type ApiResult = Result<Json<Value>, ApiError>;

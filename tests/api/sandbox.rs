@@ -318,3 +318,27 @@ async fn a_revoked_token_can_create_nothing() {
     assert_eq!(create(&app, Some(&token), good_body()).await.status(), 401);
     assert_eq!(app.simulation().instance_count(), 0);
 }
+
+#[tokio::test]
+async fn paths_and_methods_the_api_does_not_serve_answer_in_linodes_error_shape() {
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let api = format!("{}/sandbox/v4", app.address);
+
+    for (method, path, status) in [
+        (reqwest::Method::GET, "/no/such/thing", 404),
+        (reqwest::Method::GET, "/linode/volumes", 404),
+        (reqwest::Method::DELETE, "/linode/types", 405),
+        (reqwest::Method::PUT, "/regions", 405),
+    ] {
+        let response = client.request(method.clone(), format!("{api}{path}")).send().await.unwrap();
+
+        assert_eq!(response.status(), status, "{method} {path}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let body: Value = response.json().await.unwrap();
+        assert!(body["errors"][0]["reason"].is_string(), "{method} {path}: {body}");
+    }
+}
