@@ -65,6 +65,8 @@ pub enum Revoked {
     Shutdown,
     /// Linode no longer accepted the token.
     TokenRejected,
+    /// This service was already watching as many servers as it can.
+    Busy,
 }
 
 impl Revoked {
@@ -86,6 +88,10 @@ impl Revoked {
                  Follow the server in Cloud Manager."
             }
             Self::TokenRejected => "Linode ended the access. Follow the server in Cloud Manager.",
+            Self::Busy => {
+                "This service is watching as many new servers as it can right now, so access to your \
+                 Linode account was revoked at once. Your server was created: follow it in Cloud Manager."
+            }
         }
     }
 }

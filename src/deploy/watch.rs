@@ -92,6 +92,15 @@ impl Drop for ViewerGuard {
     }
 }
 
+/// What became of a new watch.
+#[derive(Debug)]
+pub enum Started {
+    /// It is kept under this deploy id (and may already have let go of the token).
+    Watching(String),
+    /// The registry was full: the token was revoked at once and nothing is kept.
+    Refused(Progress),
+}
+
 /// Every deploy this process watches.
 #[derive(Debug)]
 pub struct Watches {
@@ -99,29 +108,43 @@ pub struct Watches {
     login: LoginClient,
     timing: Timing,
     mirror: Option<Mirror>,
+    capacity: usize,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
     tasks: TaskTracker,
 }
 
 impl Watches {
-    /// A registry that reads instances with `api` and revokes with `login`.
+    /// A registry of at most [`MAX_WATCHES`] that reads instances with `api` and revokes with `login`.
     pub fn new(api: LinodeClient, login: LoginClient, timing: Timing, mirror: Option<Mirror>) -> Arc<Self> {
+        Self::with_capacity(api, login, timing, mirror, MAX_WATCHES)
+    }
+
+    /// A registry that keeps at most `capacity` watches.
+    pub fn with_capacity(
+        api: LinodeClient,
+        login: LoginClient,
+        timing: Timing,
+        mirror: Option<Mirror>,
+        capacity: usize,
+    ) -> Arc<Self> {
         Arc::new(Self {
             api,
             login,
             timing,
             mirror,
+            capacity: capacity.max(1),
             watches: Mutex::default(),
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
         })
     }
 
-    /// Starts watching `instance` with `token`; returns the deploy's id. Past
-    /// shutdown, or when full, the token is revoked at once and the watch
-    /// starts finished.
-    pub async fn start(self: &Arc<Self>, instance: &Instance, token: SecretString) -> String {
+    /// Starts watching `instance` with `token`. Past shutdown the token is
+    /// revoked at once and the watch starts finished. With the registry full
+    /// of watches that still hold tokens, nothing is kept: the token is
+    /// revoked at once and the caller gets that progress to show.
+    pub async fn start(self: &Arc<Self>, instance: &Instance, token: SecretString) -> Started {
         let id = crate::random::hex(16);
         let progress = Progress::created(instance, self.timing.hard_bound);
         let watch = Arc::new(Watch {
@@ -130,23 +153,31 @@ impl Watches {
             viewers: AtomicUsize::new(0),
             finished: Mutex::new(None),
         });
-        self.publish(&id, &watch);
-        let full = {
+        // Room is made, or refused, before anything is kept.
+        let room = {
             let mut watches = self.watches.lock().unwrap_or_else(|p| p.into_inner());
-            forget_old(&mut watches);
-            watches.insert(id.clone(), Arc::clone(&watch));
-            watches.len() > MAX_WATCHES
+            make_room(&mut watches, self.capacity);
+            let room = watches.len() < self.capacity;
+            if room {
+                watches.insert(id.clone(), Arc::clone(&watch));
+            }
+            room
         };
-        if self.stop.is_cancelled() || full {
-            self.finish(&id, &watch, &token, if full { Revoked::VisitorLeft } else { Revoked::Shutdown })
-                .await;
-            return id;
+        if !room {
+            revoke(&self.login, &token, Revoked::Busy).await;
+            watch.progress.send_modify(|p| p.revoke(Revoked::Busy));
+            return Started::Refused(watch.progress.borrow().clone());
+        }
+        self.publish(&id, &watch);
+        if self.stop.is_cancelled() {
+            self.finish(&id, &watch, &token, Revoked::Shutdown).await;
+            return Started::Watching(id);
         }
         let this = Arc::clone(self);
         let instance_id = instance.id;
         let watch_id = id.clone();
         self.tasks.spawn(async move { this.run(&watch_id, watch, instance_id, token).await });
-        id
+        Started::Watching(id)
     }
 
     /// The mirror other replicas read, when there is one.
@@ -231,8 +262,21 @@ impl Watches {
     }
 }
 
-fn forget_old(watches: &mut HashMap<String, Arc<Watch>>) {
-    watches.retain(|_, w| {
-        w.finished.lock().unwrap_or_else(|p| p.into_inner()).is_none_or(|at| at.elapsed() < KEEP_FINISHED)
-    });
+/// Forgets watches finished more than [`KEEP_FINISHED`] ago and, while the
+/// registry is still full, the one that finished first; a watch that still
+/// holds a token is never forgotten.
+fn make_room(watches: &mut HashMap<String, Arc<Watch>>, capacity: usize) {
+    let finished_at = |w: &Watch| *w.finished.lock().unwrap_or_else(|p| p.into_inner());
+    watches.retain(|_, w| finished_at(w).is_none_or(|at| at.elapsed() < KEEP_FINISHED));
+    while watches.len() >= capacity {
+        let oldest = watches
+            .iter()
+            .filter_map(|(id, w)| finished_at(w).map(|at| (at, id.clone())))
+            .min()
+            .map(|(_, id)| id);
+        match oldest {
+            Some(id) => watches.remove(&id),
+            None => break,
+        };
+    }
 }

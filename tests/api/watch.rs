@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use install_on_linode::deploy::stage::{Progress, Revoked, Stage};
-use install_on_linode::deploy::watch::{Timing, Watches};
+use install_on_linode::deploy::watch::{Started, Timing, Watches};
 use install_on_linode::linode::models::Instance;
 use install_on_linode::linode::{LinodeClient, LoginClient, http_client};
 
@@ -16,14 +16,20 @@ fn instance() -> Instance {
 }
 
 async fn watches(app: &TestApp, timing: Timing) -> std::sync::Arc<Watches> {
+    registry(app, timing, install_on_linode::deploy::watch::MAX_WATCHES)
+}
+
+/// A registry of at most `capacity` watches against the app's fake Linode.
+fn registry(app: &TestApp, timing: Timing, capacity: usize) -> std::sync::Arc<Watches> {
     let http = http_client(Duration::from_secs(2));
     let api = url::Url::parse(&format!("{}/v4", app.linode.uri())).unwrap();
     let login = url::Url::parse(&app.linode.uri()).unwrap();
-    Watches::new(
+    Watches::with_capacity(
         LinodeClient::new(http.clone(), &api),
         LoginClient::new(http, &login, CLIENT_ID.into(), CLIENT_SECRET.into()),
         timing,
         None,
+        capacity,
     )
 }
 
@@ -36,6 +42,13 @@ async fn finished(watches: &Watches, id: &str) -> Progress {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the watch did not end");
+}
+
+fn watching(started: Started) -> String {
+    match started {
+        Started::Watching(id) => id,
+        Started::Refused(progress) => panic!("refused: {progress:?}"),
+    }
 }
 
 const QUICK: Timing = Timing {
@@ -54,7 +67,7 @@ async fn the_token_is_revoked_the_moment_the_server_runs() {
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, QUICK).await;
 
-    let id = watches.start(&instance(), TOKEN.into()).await;
+    let id = watching(watches.start(&instance(), TOKEN.into()).await);
 
     let progress = finished(&watches, &id).await;
     assert_eq!(progress.access.revoked(), Some(Revoked::Running));
@@ -72,7 +85,7 @@ async fn the_token_is_revoked_when_the_time_bound_passes() {
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, Timing { hard_bound: Duration::from_millis(300), ..QUICK }).await;
 
-    let id = watches.start(&instance(), TOKEN.into()).await;
+    let id = watching(watches.start(&instance(), TOKEN.into()).await);
 
     assert_eq!(finished(&watches, &id).await.access.revoked(), Some(Revoked::TimeLimit));
     assert_eq!(app.revokes(1).await.len(), 1);
@@ -88,7 +101,7 @@ async fn the_token_is_revoked_when_nobody_watches_any_more() {
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, Timing { left_after: Duration::from_millis(200), ..QUICK }).await;
 
-    let id = watches.start(&instance(), TOKEN.into()).await;
+    let id = watching(watches.start(&instance(), TOKEN.into()).await);
     let watch = watches.get(&id).unwrap();
     let (_live, guard) = watch.subscribe();
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -122,8 +135,10 @@ async fn shutting_down_revokes_every_token_still_held() {
     mount_instance_status(&app.linode, "provisioning").await;
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, QUICK).await;
-    let ids =
-        [watches.start(&instance(), TOKEN.into()).await, watches.start(&instance(), TOKEN.into()).await];
+    let ids = [
+        watching(watches.start(&instance(), TOKEN.into()).await),
+        watching(watches.start(&instance(), TOKEN.into()).await),
+    ];
 
     watches.shutdown().await;
 
@@ -132,4 +147,43 @@ async fn shutting_down_revokes_every_token_still_held() {
     }
     assert_eq!(app.requests_to("POST", "/oauth/revoke").await.len(), 2);
     assert_eq!(watches.holding(), 0);
+}
+
+#[tokio::test]
+async fn a_full_registry_refuses_a_new_watch_before_keeping_it_and_revokes_its_token() {
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
+    mount_instance_status(&app.linode, "provisioning").await;
+    mount_revoke(&app.linode, 200).await;
+    let watches = registry(&app, QUICK, 1);
+    let first = watching(watches.start(&instance(), TOKEN.into()).await);
+
+    let second = watches.start(&instance(), TOKEN.into()).await;
+
+    let Started::Refused(progress) = second else { panic!("the second watch is refused") };
+    assert_eq!(progress.access.revoked(), Some(Revoked::Busy));
+    assert!(progress.access.note().unwrap().contains("as many new servers as it can"));
+    assert_eq!(app.revokes(1).await.len(), 1, "the refused watch's token is revoked at once");
+    assert!(watches.peek(&first).unwrap().access.is_held(), "the first keeps watching");
+    assert_eq!(watches.holding(), 1);
+}
+
+#[tokio::test]
+async fn a_full_registry_forgets_a_finished_watch_to_make_room() {
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
+    mount_instance_status(&app.linode, "running").await;
+    mount_revoke(&app.linode, 200).await;
+    let watches = registry(&app, QUICK, 1);
+    let first = watching(watches.start(&instance(), TOKEN.into()).await);
+    finished(&watches, &first).await;
+
+    let second = watching(watches.start(&instance(), TOKEN.into()).await);
+
+    assert!(watches.peek(&first).is_none(), "the finished watch made room");
+    assert!(watches.peek(&second).is_some());
 }

@@ -139,8 +139,10 @@ pub struct SuccessPage {
     pub secrets: Vec<ShownSecret>,
     /// The status as created.
     pub status: String,
-    /// Where the progress is watched.
-    pub progress_url: String,
+    /// Where the progress is watched; none when the deploy could not be watched.
+    pub progress_url: Option<String>,
+    /// Why the deploy is not watched, when it is not.
+    pub refused_note: Option<String>,
 }
 
 /// The progress of a deploy, on its own page (no secrets).

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use crate::deploy::watch::Started;
 use crate::deploy::{DeployError, Deployed};
 use crate::form::choice::FieldError;
 use crate::form::{Field, Offer};
@@ -61,8 +62,13 @@ async fn success(
     deployed: Deployed,
 ) -> Result<Response, AppError> {
     let Deployed { instance, generated_root_pass, token } = deployed;
-    let id = state.watches.start(&instance, token).await;
-    session.remember(&id).await?;
+    let (progress_url, refused_note) = match state.watches.start(&instance, token).await {
+        Started::Watching(id) => {
+            session.remember(&id).await?;
+            (Some(format!("/deploys/{id}")), None)
+        }
+        Started::Refused(progress) => (None, progress.access.note()),
+    };
     let secrets = pending
         .choice
         .generated
@@ -82,7 +88,8 @@ async fn success(
         password: generated_root_pass.map(|p| p.expose_secret().to_owned()),
         secrets,
         status: instance.status,
-        progress_url: format!("/deploys/{id}"),
+        progress_url,
+        refused_note,
     }
     .into_response())
 }
