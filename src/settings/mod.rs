@@ -180,6 +180,9 @@ impl Settings {
             session_store: match raw.session_store.as_deref().map(str::trim) {
                 None | Some("" | "memory") => SessionStoreSetting::Memory,
                 Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                    // Checked here, so a bad URL stops start-up like any other setting.
+                    fred::types::config::Config::from_url(url)
+                        .map_err(|e| invalid("APP_SESSION_STORE", &format!("a Redis URL ({e})")))?;
                     SessionStoreSetting::Redis(url.to_owned())
                 }
                 Some(_) => return Err(invalid("APP_SESSION_STORE", "use memory or a redis:// URL")),
@@ -350,6 +353,7 @@ mod tests {
     fn values_that_parse_but_cannot_be_used_are_refused_by_name() {
         assert!(error(&[("APP_TRUSTED_PROXIES", "everyone")]).contains("APP_TRUSTED_PROXIES"));
         assert!(error(&[("APP_SESSION_STORE", "postgres://x")]).contains("APP_SESSION_STORE"));
+        assert!(error(&[("APP_SESSION_STORE", "redis://host:port/0")]).contains("APP_SESSION_STORE"));
         assert!(error(&[("APP_METRICS_ADDR", "nine-one-hundred")]).contains("APP_METRICS_ADDR"));
         assert!(error(&[("APP_PUBLIC_URL", "ftp://example.com")]).contains("APP_PUBLIC_URL"));
     }

@@ -53,8 +53,15 @@ use rate_limit::RateLimit;
 use routes::{assets, callback, configure, health, progress};
 use state::AppState;
 
-/// Name of the session cookie.
+/// Name of the session cookie over http (local tries, the sandbox).
 pub const SESSION_COOKIE: &str = "iol_session";
+/// Name of the session cookie when the public URL is https: the `__Host-`
+/// prefix makes browsers refuse it unless it is Secure, for `/`, and bound to
+/// this exact host (no `Domain`), so no sibling subdomain can set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-iol_session";
+/// `Strict-Transport-Security` when the public URL is https: a year, this host
+/// only (the publisher's other subdomains are theirs to decide).
+pub const HSTS: &str = "max-age=31536000";
 /// The longest one request may take (a deploy makes three calls to Linode).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest request body accepted.
@@ -96,7 +103,7 @@ where
 /// and the layers every request passes, outermost first:
 ///
 /// 1. request id: kept from the request (a proxy's `X-Request-Id`) or made, and echoed;
-/// 2. security headers on every response, error pages included;
+/// 2. security headers on every response, error pages included (and HSTS over https);
 /// 3. the request's log line (tower-http `TraceLayer`);
 /// 4. its metrics, when a metrics listener is configured;
 /// 5. error pages for every error response;
@@ -107,7 +114,8 @@ pub fn router(state: AppState, extra: Option<Router>) -> Router {
     let settings = &state.settings;
     let sessions = SessionManagerLayer::new(state.shared.sessions.clone())
         .with_signed(Key::derive_from(settings.secret_key.expose_secret().as_bytes()))
-        .with_name(SESSION_COOKIE)
+        .with_name(if settings.is_https() { SECURE_SESSION_COOKIE } else { SESSION_COOKIE })
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.is_https())
@@ -131,6 +139,12 @@ pub fn router(state: AppState, extra: Option<Router>) -> Router {
         .layer(SetResponseHeaderLayer::overriding(referrer.0, referrer.1))
         .layer(SetResponseHeaderLayer::overriding(nosniff.0, nosniff.1))
         .layer(SetResponseHeaderLayer::overriding(frames.0, frames.1))
+        .option_layer(settings.is_https().then(|| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(HSTS),
+            )
+        }))
         .layer(trace)
         .option_layer(settings.metrics_addr.map(|_| from_fn(request_log::metrics)))
         .map_response(move |response| error_pages::render(&chrome, response))

@@ -41,6 +41,16 @@ fn an_invalid_setting_names_its_variable() {
 }
 
 #[test]
+fn an_invalid_session_store_url_stops_start_up_like_any_other_setting() {
+    let output = binary().arg("--sandbox").env("APP_SESSION_STORE", "redis://[:bad").output().unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("APP_SESSION_STORE is invalid"), "{stderr}");
+}
+
+#[test]
 fn help_documents_every_setting() {
     let output = binary().arg("--help").output().unwrap();
 

@@ -154,6 +154,40 @@ async fn the_session_cookie_is_http_only_lax_and_holds_no_choice() {
 }
 
 #[tokio::test]
+async fn over_https_the_cookie_is_host_prefixed_and_every_response_carries_hsts() {
+    let public = "https://deploy.example.com";
+    let app = spawn_app(|s| {
+        s.behind(public);
+    })
+    .await;
+
+    let response = app
+        .browser
+        .post(&app.address)
+        .header("Origin", public)
+        .form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
+        .send()
+        .await
+        .unwrap();
+    let not_found = app.get("/no-such-page").await;
+
+    assert_eq!(response.status(), 302);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-iol_session="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    for answer in [&response, &not_found] {
+        assert_eq!(answer.headers()["strict-transport-security"], "max-age=31536000");
+    }
+}
+
+#[tokio::test]
+async fn over_plain_http_no_hsts_is_sent() {
+    let app = spawn_app(|_| {}).await;
+    assert!(!app.get("/").await.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
 async fn posting_again_cycles_the_session_id_and_the_state() {
     let app = spawn_app(|_| {}).await;
     let form = [("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")];
