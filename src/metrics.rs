@@ -8,6 +8,7 @@
 //! - `deploys_total{outcome}` (started, succeeded, failed) and `deploys_failed_total{reason}`
 //! - `linode_requests_total{endpoint,outcome}`, `linode_request_duration_seconds{endpoint}`
 //! - `catalog_requests_total{result}` (hit, stale, miss)
+//! - `log_lines_dropped_total`: lines dropped because standard output was not read in time
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -68,6 +69,11 @@ pub fn deploy(outcome: &'static str, reason: Option<&'static str>) {
     if let Some(reason) = reason {
         metrics::counter!("deploys_failed_total", "reason" => reason).increment(1);
     }
+}
+
+/// Sets how many log lines were dropped because standard output was not read.
+pub fn log_lines_dropped(count: u64) {
+    metrics::counter!("log_lines_dropped_total").absolute(count);
 }
 
 /// Records how the catalog was served.
