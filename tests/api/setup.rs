@@ -144,6 +144,111 @@ async fn client_create_with_an_env_file_writes_it_private_and_prints_no_secret()
 }
 
 #[tokio::test]
+async fn an_env_file_that_cannot_be_written_is_refused_before_linode_is_asked() {
+    let run = Run::new().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(client_json(SECRET)))
+        .mount(&run.linode)
+        .await;
+    std::fs::write(run.dir.join("app.env"), "APP_STACKSCRIPT_ID=42\n").unwrap();
+
+    let exists = run
+        .cli(&["client", "create", "--label", "My app", "--env-file", "app.env"], Token::Env(PAT), "")
+        .await;
+    let reset = run
+        .cli(
+            &["client", "reset-secret", "2737bf16b39ab5d7b4a1", "--env-file", "app.env"],
+            Token::Env(PAT),
+            "",
+        )
+        .await;
+    let nowhere = run
+        .cli(&["client", "create", "--label", "My app", "--env-file", "missing/app.env"], Token::Env(PAT), "")
+        .await;
+
+    assert_eq!(exists.status.code(), Some(2), "{}", text(&exists.stderr));
+    assert_eq!(reset.status.code(), Some(2), "{}", text(&reset.stderr));
+    assert_eq!(nowhere.status.code(), Some(1), "{}", text(&nowhere.stderr));
+    assert!(text(&nowhere.stderr).contains("missing/app.env"), "{}", text(&nowhere.stderr));
+    assert!(run.requests().await.is_empty(), "no client was made and no secret reset");
+    assert_eq!(std::fs::read_to_string(run.dir.join("app.env")).unwrap(), "APP_STACKSCRIPT_ID=42\n");
+}
+
+#[tokio::test]
+async fn force_replaces_only_the_keys_it_writes_and_keeps_the_rest_of_the_file_and_its_mode() {
+    let run = Run::new().await;
+    Mock::given(method("POST"))
+        .and(path("/v4/account/oauth-clients/2737bf16b39ab5d7b4a1/reset-secret"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(client_json(SECRET)))
+        .mount(&run.linode)
+        .await;
+    let file = run.dir.join("app.env");
+    std::fs::write(
+        &file,
+        "# deploy.example.com\nAPP_STACKSCRIPT_ID=42\nAPP_CLIENT_ID=2737bf16b39ab5d7b4a1\nAPP_CLIENT_SECRET=old\nAPP_PUBLIC_URL=https://deploy.example.com\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+
+    let out = run
+        .cli(
+            &["client", "reset-secret", "2737bf16b39ab5d7b4a1", "--env-file", "app.env", "--force"],
+            Token::Env(PAT),
+            "",
+        )
+        .await;
+
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        format!(
+            "# deploy.example.com\nAPP_STACKSCRIPT_ID=42\nAPP_CLIENT_ID=2737bf16b39ab5d7b4a1\nAPP_CLIENT_SECRET={SECRET}\nAPP_PUBLIC_URL=https://deploy.example.com\n"
+        )
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+    assert!(!text(&out.stdout).contains(SECRET));
+}
+
+#[tokio::test]
+async fn a_write_that_fails_after_linode_answered_prints_the_secret_and_says_why() {
+    let run = Run::new().await;
+    Mock::given(method("POST"))
+        .and(path("/v4/account/oauth-clients"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(client_json(SECRET))
+                .set_delay(std::time::Duration::from_millis(1500)),
+        )
+        .mount(&run.linode)
+        .await;
+    let folder = run.dir.join("conf");
+    std::fs::create_dir(&folder).unwrap();
+
+    let cli = run.cli(
+        &["client", "create", "--label", "My app", "--env-file", "conf/app.env"],
+        Token::Env(PAT),
+        "",
+    );
+    let pull_the_folder = async {
+        while run.requests().await.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        std::fs::remove_dir_all(&folder).unwrap();
+    };
+    let (out, ()) = tokio::join!(cli, pull_the_folder);
+
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        format!("APP_CLIENT_ID=2737bf16b39ab5d7b4a1\nAPP_CLIENT_SECRET={SECRET}\n"),
+        "the secret Linode showed once is not lost"
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().filter(|l| l.contains("conf/app.env")).count(), 1, "{stderr}");
+    assert!(stderr.contains("standard output") && !stderr.contains(SECRET), "{stderr}");
+}
+
+#[tokio::test]
 async fn the_token_can_come_on_standard_input_and_never_from_a_flag() {
     let run = Run::new().await;
     Mock::given(method("GET"))

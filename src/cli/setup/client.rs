@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::env_file::EnvFile;
 use super::{Context, Failure, Needs, explain, output};
 use crate::linode::account::{NewOAuthClient, OAuthClient, OAuthClientUpdate};
 
@@ -19,10 +20,10 @@ pub enum ClientCommand {
         /// Where Linode sends visitors back [default: $APP_PUBLIC_URL/auth_callback].
         #[arg(long)]
         redirect_uri: Option<String>,
-        /// Write the two settings to this file (created with mode 0600) instead of printing them.
+        /// Write the two settings to this file (a new one gets mode 0600) instead of printing them.
         #[arg(long)]
         env_file: Option<PathBuf>,
-        /// Replace the env file if it exists.
+        /// Set the two keys in an existing env file, keeping its other lines and mode.
         #[arg(long, requires = "env_file")]
         force: bool,
     },
@@ -48,10 +49,10 @@ pub enum ClientCommand {
     ResetSecret {
         /// The client id.
         id: String,
-        /// Write the two settings to this file (mode 0600) instead of printing them.
+        /// Write the two settings to this file (a new one gets mode 0600) instead of printing them.
         #[arg(long)]
         env_file: Option<PathBuf>,
-        /// Replace the env file if it exists.
+        /// Set the two keys in an existing env file, keeping its other lines and mode.
         #[arg(long, requires = "env_file")]
         force: bool,
     },
@@ -74,13 +75,14 @@ pub async fn run(ctx: &Context, command: ClientCommand) -> Result<(), Failure> {
         ClientCommand::Create { label, redirect_uri, env_file, force } => {
             let redirect_uri = redirect_uri.unwrap_or_else(|| format!("{}/auth_callback", ctx.public_url));
             check_redirect(&redirect_uri)?;
+            let env_file = env_file.map(|path| EnvFile::check(&path, force)).transpose()?;
             let body = NewOAuthClient { label: &label, redirect_uri: &redirect_uri, public: false };
             let client = api.create_oauth_client(token, &body).await.map_err(refused)?;
             eprintln!(
                 "Created OAuth client {:?} ({}), redirecting to {}.",
                 client.label, client.id, client.redirect_uri
             );
-            hand_over(ctx, &client, env_file, force)
+            hand_over(ctx, &client, env_file)
         }
         ClientCommand::List => {
             let clients = api.oauth_clients(token).await.map_err(refused)?;
@@ -121,12 +123,13 @@ pub async fn run(ctx: &Context, command: ClientCommand) -> Result<(), Failure> {
             Ok(())
         }
         ClientCommand::ResetSecret { id, env_file, force } => {
+            let env_file = env_file.map(|path| EnvFile::check(&path, force)).transpose()?;
             let client = api.reset_oauth_client_secret(token, &id).await.map_err(refused)?;
             eprintln!(
                 "Issued a new secret for OAuth client {:?} ({}); the old one no longer works.",
                 client.label, client.id
             );
-            hand_over(ctx, &client, env_file, force)
+            hand_over(ctx, &client, env_file)
         }
         ClientCommand::Delete { id, yes } => {
             if !yes && !confirm(&id)? {
@@ -143,27 +146,36 @@ pub async fn run(ctx: &Context, command: ClientCommand) -> Result<(), Failure> {
 }
 
 /// Prints or writes the client id and secret, the only place the secret goes.
-fn hand_over(
-    ctx: &Context,
-    client: &OAuthClient,
-    env_file: Option<PathBuf>,
-    force: bool,
-) -> Result<(), Failure> {
+/// Linode has already answered, so a file that cannot be written after all
+/// gets the secret printed on standard output instead of lost.
+fn hand_over(ctx: &Context, client: &OAuthClient, env_file: Option<EnvFile>) -> Result<(), Failure> {
     let secret = client
         .plaintext_secret()
         .ok_or_else(|| Failure::Linode("Linode's answer carried no secret.".into()))?;
     let pairs = [("APP_CLIENT_ID", client.id.as_str()), ("APP_CLIENT_SECRET", secret)];
     match env_file {
-        Some(path) => {
-            output::write_env_file(&path, &pairs, force)?;
-            eprintln!(
-                "Wrote APP_CLIENT_ID and APP_CLIENT_SECRET to {} (readable by you only).",
-                path.display()
-            );
-            if ctx.json {
-                output::json(&without_secret(client.clone()));
+        Some(file) => match file.write(&pairs) {
+            Ok(()) => {
+                eprintln!(
+                    "Wrote APP_CLIENT_ID and APP_CLIENT_SECRET to {}{}.",
+                    file.path().display(),
+                    if file.shared() {
+                        " (its mode is kept; others can read it)"
+                    } else {
+                        " (readable by you only)"
+                    }
+                );
+                if ctx.json {
+                    output::json(&without_secret(client.clone()));
+                }
             }
-        }
+            Err(Failure::Local(why) | Failure::Usage(why) | Failure::Linode(why)) => {
+                print!("{}", output::env_lines(&pairs));
+                return Err(Failure::Local(format!(
+                    "{why}; the id and secret are on standard output instead, shown this once."
+                )));
+            }
+        },
         None if ctx.json => output::json(client),
         None => {
             eprintln!("The secret is shown this once; keep it in your environment or an env file:");

@@ -10,6 +10,7 @@
 //! 2 on bad usage (including a missing token).
 
 pub mod client;
+pub mod env_file;
 pub mod output;
 pub mod stackscript;
 
