@@ -40,6 +40,7 @@ impl App {
             .env("APP_PORT", port.to_string())
             .env("APP_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("APP_RATE_LIMIT_PER_MINUTE", "0")
+            .env("APP_PENDING_PER_CLIENT", "0")
             .env("APP_METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
             .env("APP_SANDBOX_LATENCY_MS", latency_ms.to_string())
             .env("APP_LOG_FORMAT", "json")

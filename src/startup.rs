@@ -13,7 +13,8 @@ use crate::deploy::Deployer;
 use crate::deploy::watch::{Timing, Watches};
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
 use crate::settings::Settings;
-use crate::stores::{Claims, Shared};
+use crate::stores::{Claims, PendingCap, Shared};
+use crate::web::client::Clients;
 use crate::web::pages::Chrome;
 use crate::web::state::{AppParts, AppState};
 
@@ -165,6 +166,8 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
         login,
         scopes: OAuthScopes::deploy(),
         claims: Arc::new(claims),
+        clients: Clients::new(settings.trusted_proxies.clone()),
+        pending: PendingCap::new(settings.pending_per_client, shared.redis.clone()),
         page_cache: Arc::default(),
         shared,
         chrome,

@@ -35,6 +35,7 @@ Settings (environment variables override config/local.toml, which overrides the 
   APP_METRICS_ADDR          Prometheus metrics listener, e.g. 127.0.0.1:9100 [default: off]
   APP_TRUSTED_PROXIES       proxies whose X-Forwarded-For is believed (IPs/CIDRs) [default: none]
   APP_RATE_LIMIT_PER_MINUTE form posts and callbacks per client a minute, 0 = off [default: 20]
+  APP_PENDING_PER_CLIENT    sign-ins one client may have in progress, 0 = off [default: 10]
   APP_SANDBOX_LATENCY_MS    delay added to the sandbox's answers  [default: 0]
   RUST_LOG                  log filter, such as debug              [default: info]
 

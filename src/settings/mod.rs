@@ -55,6 +55,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Form posts and callbacks one client may make a minute (`APP_RATE_LIMIT_PER_MINUTE`, default 20; 0 is off).
     pub rate_limit_per_minute: u32,
+    /// Deploys one client may have waiting on Linode's login at once (`APP_PENDING_PER_CLIENT`, default 10; 0 is off).
+    pub pending_per_client: u32,
     /// Delay added to every answer of the sandbox's simulated Linode (`APP_SANDBOX_LATENCY_MS`, default 0).
     pub sandbox_latency: Duration,
 }
@@ -209,6 +211,11 @@ impl Settings {
                 raw.rate_limit_per_minute,
                 "APP_RATE_LIMIT_PER_MINUTE",
                 "a whole number of requests a minute (0 turns the limit off)",
+            )?,
+            pending_per_client: present(
+                raw.pending_per_client,
+                "APP_PENDING_PER_CLIENT",
+                "a whole number of sign-ins (0 turns the cap off)",
             )?,
             sandbox_latency: Duration::from_millis(present(
                 raw.sandbox_latency_ms,

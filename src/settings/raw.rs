@@ -44,6 +44,7 @@ pub struct RawSettings {
     #[serde(default, deserialize_with = "comma_list")]
     pub(super) trusted_proxies: Option<Vec<String>>,
     pub(super) rate_limit_per_minute: Option<u32>,
+    pub(super) pending_per_client: Option<u32>,
     pub(super) sandbox_latency_ms: Option<u64>,
 }
 
@@ -118,6 +119,7 @@ fn what<'a>(key: &str, expected: &'a str) -> &'a str {
         "http_timeout_seconds" | "catalog_ttl_seconds" => "a whole number of seconds",
         "sandbox_latency_ms" => "a whole number of milliseconds",
         "rate_limit_per_minute" => "a whole number of requests a minute (0 turns the limit off)",
+        "pending_per_client" => "a whole number of sign-ins (0 turns the cap off)",
         "sandbox" => "true or false",
         "log_format" => "pretty or json",
         _ => expected,

@@ -30,6 +30,13 @@ pub enum Claims {
 #[error("the shared store did not answer: {0}")]
 pub struct StoreUnavailable(String);
 
+impl StoreUnavailable {
+    /// The store's own words for what went wrong.
+    pub(crate) fn new(why: String) -> Self {
+        Self(why)
+    }
+}
+
 impl Claims {
     /// Claims kept in this process's memory.
     pub fn memory() -> Self {

@@ -15,9 +15,11 @@ use tower_sessions_redis_store::RedisStore;
 use crate::settings::SessionStoreSetting;
 
 pub mod claims;
+pub mod pending;
 pub mod sessions;
 
 pub use claims::{Claims, StoreUnavailable};
+pub use pending::PendingCap;
 pub use sessions::Sessions;
 
 /// How long a session lives without activity.

@@ -64,6 +64,9 @@ pub enum AppError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// A client with as many sign-ins in progress as it may have.
+    #[error("too many sign-ins in progress")]
+    TooManyPending,
     /// No such page.
     #[error("no such page")]
     NotFound,
@@ -96,7 +99,7 @@ impl AppError {
                 StatusCode::BAD_REQUEST
             }
             Self::AlreadyUsed { .. } => StatusCode::CONFLICT,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooManyPending => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
         }
@@ -171,6 +174,16 @@ impl AppError {
                           so nothing was started."
                     .into(),
                 next_step: Some(format!("Try again in {retry_after} seconds.")),
+                ..Default::default()
+            },
+            Self::TooManyPending => ErrorPage {
+                title: "Too many sign-ins in progress",
+                message: "This browser or network has several sign-ins to Linode under way that have not \
+                          come back yet, so no new one was started."
+                    .into(),
+                next_step: Some(
+                    "Finish one of them, or try again in 30 minutes, when unfinished ones lapse.".to_owned(),
+                ),
                 ..Default::default()
             },
             Self::NotFound => ErrorPage {

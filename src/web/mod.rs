@@ -13,9 +13,10 @@
 //! - [`security`]: the security headers and the same-origin check on the form post.
 //! - [`error_pages`]: the error page for every error response.
 //! - [`request_log`]: each request's log line and metrics.
-//! - [`rate_limit`]: per-client limits on the routes that start work at Linode.
+//! - [`client`]: who a request comes from; [`rate_limit`]: per-client limits on the routes that start work at Linode.
 //! - [`pages`]: the askama pages; [`page_cache`]: the plain form, rendered once per catalog.
 
+pub mod client;
 pub mod error;
 pub mod error_pages;
 pub mod page_cache;
@@ -120,7 +121,7 @@ pub fn router(state: AppState, extra: Option<Router>) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(settings.is_https())
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
-    let limits = RateLimit::new(settings.rate_limit_per_minute, settings.trusted_proxies.clone());
+    let limits = RateLimit::new(settings.rate_limit_per_minute, state.clients.clone());
     let chrome = state.chrome.clone();
     let [csp, referrer, nosniff, frames] = security::headers(&state.login.browser_origin());
     let trace = TraceLayer::new_for_http()

@@ -2,39 +2,34 @@
 //! post (`POST /`) and the callback, the only routes the route table puts
 //! [`enforce`] on. Other pages are never limited.
 //!
-//! The client is the connection's address, unless that address is one of
-//! `APP_TRUSTED_PROXIES`: then the right-most address of `X-Forwarded-For`
-//! that is not a trusted proxy. A header from anyone else is ignored, so a
-//! visitor cannot pick their own key. Counting uses `governor` (GCRA); keys
+//! Clients are keyed as [`super::client`] says (an IPv4 address or an IPv6
+//! /64, behind trusted proxies only). Counting uses `governor` (GCRA); keys
 //! not seen for a while are forgotten, so memory stays bounded.
 
-use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderMap;
+use crate::web::client::{ClientKey, Clients, peer};
+use crate::web::error::AppError;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use ipnet::IpNet;
-
-use crate::web::error::AppError;
 
 /// The limiter and what it trusts.
 #[derive(Debug)]
 pub struct RateLimit {
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    trusted: Vec<IpNet>,
+    limiter: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    clients: Clients,
 }
 
 impl RateLimit {
     /// `per_minute` requests a client may make to the limited routes (0: no limit).
-    pub fn new(per_minute: u32, trusted: Vec<IpNet>) -> Arc<Self> {
+    pub fn new(per_minute: u32, clients: Clients) -> Arc<Self> {
         let limiter = NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
-        let this = Arc::new(Self { limiter, trusted });
+        let this = Arc::new(Self { limiter, clients });
         if this.limiter.is_some() {
             let weak = Arc::downgrade(&this);
             tokio::spawn(async move {
@@ -52,27 +47,8 @@ impl RateLimit {
         this
     }
 
-    /// The client a request comes from.
-    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        if !self.is_trusted(peer) {
-            return peer;
-        }
-        let forwarded: Vec<IpAddr> = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
-            .collect();
-        forwarded.iter().rev().find(|a| !self.is_trusted(**a)).or(forwarded.first()).copied().unwrap_or(peer)
-    }
-
-    fn is_trusted(&self, address: IpAddr) -> bool {
-        self.trusted.iter().any(|net| net.contains(&address))
-    }
-
     /// Ok, or how long the client must wait.
-    fn check(&self, client: IpAddr) -> Result<(), Duration> {
+    fn check(&self, client: ClientKey) -> Result<(), Duration> {
         match &self.limiter {
             None => Ok(()),
             Some(limiter) => limiter
@@ -97,12 +73,8 @@ impl RateLimit {
         if self.limiter.is_none() {
             return Ok(());
         }
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        self.check(self.client(peer, request.headers())).map_err(|wait| {
+        let client = self.clients.key(peer(request.extensions()), request.headers());
+        self.check(client).map_err(|wait| {
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             AppError::RateLimited { retry_after: seconds.max(1) }
         })
@@ -113,37 +85,15 @@ impl RateLimit {
 mod tests {
     use super::*;
 
-    fn forwarded(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", value.parse().unwrap());
-        headers
-    }
-
-    #[tokio::test]
-    async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
-        let limits = RateLimit::new(10, vec!["10.0.0.0/8".parse().unwrap()]);
-        let visitor: IpAddr = "203.0.113.7".parse().unwrap();
-        let proxy: IpAddr = "10.1.2.3".parse().unwrap();
-        assert_eq!(limits.client(proxy, &forwarded("203.0.113.7")), visitor);
-        assert_eq!(limits.client(proxy, &forwarded("198.51.100.1, 203.0.113.7, 10.9.9.9")), visitor);
-        let stranger: IpAddr = "198.51.100.50".parse().unwrap();
-        assert_eq!(
-            limits.client(stranger, &forwarded("203.0.113.7")),
-            stranger,
-            "an untrusted header is ignored"
-        );
-        assert_eq!(limits.client(proxy, &HeaderMap::new()), proxy);
-    }
-
     #[tokio::test]
     async fn a_client_over_its_limit_waits_and_others_do_not() {
-        let limits = RateLimit::new(2, vec![]);
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let limits = RateLimit::new(2, Clients::default());
+        let a = ClientKey::of("192.0.2.1".parse().unwrap());
+        let b = ClientKey::of("192.0.2.2".parse().unwrap());
         assert!(limits.check(a).is_ok() && limits.check(a).is_ok());
         let wait = limits.check(a).unwrap_err();
         assert!(wait > Duration::from_secs(20) && wait <= Duration::from_secs(30), "{wait:?}");
         assert!(limits.check(b).is_ok());
-        assert!(RateLimit::new(0, vec![]).check(a).is_ok(), "0 turns the limit off");
+        assert!(RateLimit::new(0, Clients::default()).check(a).is_ok(), "0 turns the limit off");
     }
 }

@@ -16,7 +16,8 @@ use tower_sessions::{Session, session};
 
 use super::error::AppError;
 use crate::form::choice::{Choice, FormValues};
-use crate::stores::Claims;
+use crate::stores::{Claims, PendingCap};
+use crate::web::client::ClientKey;
 
 const PENDING_KEY: &str = "pending_deploy";
 const USED_STATE_KEY: &str = "used_state";
@@ -33,12 +34,17 @@ pub struct PendingDeploy {
     pub form: FormValues,
     /// The OAuth state sent to the login server, 128+ random bits.
     pub state: String,
+    /// The client that posted the form, whose place in the
+    /// [`PendingCap`] this deploy holds under `ticket`.
+    pub client: String,
+    /// This deploy's place in the cap (random, not the state).
+    pub ticket: String,
 }
 
 impl PendingDeploy {
-    /// A pending deploy with a fresh random state.
-    pub fn new(choice: Choice, form: FormValues) -> Self {
-        Self { choice, form, state: new_state() }
+    /// A pending deploy for `client`, with a fresh random state.
+    pub fn new(choice: Choice, form: FormValues, client: ClientKey) -> Self {
+        Self { choice, form, state: new_state(), client: client.to_string(), ticket: crate::random::hex(16) }
     }
 
     /// Whether `state` is this deploy's, compared in constant time.
@@ -71,11 +77,18 @@ impl<S: Send + Sync> FromRequestParts<S> for DeploySession {
 }
 
 impl DeploySession {
-    /// Begins a deploy: a new session id for the session that now holds a
-    /// login in progress (no fixation), the pending deploy stored, replacing
-    /// any earlier one, and saved at once, so a store that is down is a 503
-    /// page here rather than a lost login later.
-    pub async fn begin(&self, pending: &PendingDeploy) -> Result<(), AppError> {
+    /// Begins a deploy: a place in the client's [`PendingCap`], a new session
+    /// id for the session that now holds a login in progress (no fixation),
+    /// the pending deploy stored, replacing any earlier one (whose place is
+    /// given back), and saved at once, so a store that is down is a 503 page
+    /// here rather than a lost login later.
+    pub async fn begin(&self, pending: &PendingDeploy, cap: &PendingCap) -> Result<(), AppError> {
+        if !cap.admit(&pending.client, &pending.ticket).await.map_err(|_| AppError::StoreUnavailable)? {
+            return Err(AppError::TooManyPending);
+        }
+        if let Ok(Some(earlier)) = self.pending().await {
+            cap.release(&earlier.client, &earlier.ticket).await;
+        }
         self.0.cycle_id().await?;
         // One JSON string rather than a tree of values: a fraction of the
         // memory per session in the store, and one Redis value.
@@ -87,9 +100,10 @@ impl DeploySession {
 
     /// The login server came back with an error for `state`: the pending
     /// deploy is forgotten, but only if this really is its callback.
-    pub async fn abandon(&self, state: &str) -> Result<(), AppError> {
-        if self.pending().await?.is_some_and(|p| p.state_matches(state)) {
+    pub async fn abandon(&self, state: &str, cap: &PendingCap) -> Result<(), AppError> {
+        if let Some(pending) = self.pending().await?.filter(|p| p.state_matches(state)) {
             self.0.remove_value(PENDING_KEY).await?;
+            cap.release(&pending.client, &pending.ticket).await;
         }
         Ok(())
     }
@@ -100,7 +114,12 @@ impl DeploySession {
     /// pending deploy; only one claims it). The session then remembers the
     /// state, so a replay is told apart from a stray callback, and is saved
     /// before anything is sent to Linode.
-    pub async fn take(&self, state: &str, claims: &Claims) -> Result<PendingDeploy, AppError> {
+    pub async fn take(
+        &self,
+        state: &str,
+        claims: &Claims,
+        cap: &PendingCap,
+    ) -> Result<PendingDeploy, AppError> {
         let pending = match self.pending().await? {
             Some(pending) => pending,
             None if self.was_used(state).await? => {
@@ -117,6 +136,7 @@ impl DeploySession {
         self.0.remove_value(PENDING_KEY).await?;
         self.0.insert(USED_STATE_KEY, &pending.state).await?;
         self.0.save().await?;
+        cap.release(&pending.client, &pending.ticket).await;
         Ok(pending)
     }
 
@@ -170,7 +190,7 @@ mod tests {
             stackscript_data: Default::default(),
             generated: vec![],
         };
-        PendingDeploy::new(choice, FormValues::default())
+        PendingDeploy::new(choice, FormValues::default(), ClientKey::of([192, 0, 2, 1].into()))
     }
 
     #[test]

@@ -7,7 +7,8 @@ use crate::deploy::Deployer;
 use crate::deploy::watch::Watches;
 use crate::linode::{LoginClient, OAuthScopes};
 use crate::settings::Settings;
-use crate::stores::{Claims, Shared};
+use crate::stores::{Claims, PendingCap, Shared};
+use crate::web::client::Clients;
 use crate::web::pages::Chrome;
 
 /// Shared application state: one pointer, so handing it to a handler is one
@@ -29,6 +30,12 @@ impl std::ops::Deref for AppState {
     }
 }
 
+impl axum::extract::FromRef<AppState> for Clients {
+    fn from_ref(state: &AppState) -> Self {
+        state.clients.clone()
+    }
+}
+
 /// What [`AppState`] holds.
 pub struct AppParts {
     /// The settings the app was built with.
@@ -45,6 +52,10 @@ pub struct AppParts {
     pub scopes: OAuthScopes,
     /// The once-only claim on OAuth states, shared by replicas.
     pub claims: Arc<Claims>,
+    /// Who a request comes from.
+    pub clients: Clients,
+    /// The cap on deploys each client has waiting on Linode's login.
+    pub pending: PendingCap,
     /// Sessions (and Redis, when configured), shared by replicas.
     pub shared: Shared,
     /// Deploys being watched as their servers start.

@@ -92,6 +92,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Spawn)) -> TestApp {
     spawn.settings.port = 0;
     spawn.settings.http_timeout = Duration::from_secs(2);
     spawn.settings.rate_limit_per_minute = 0;
+    spawn.settings.pending_per_client = 0;
     tweak(&mut spawn);
     let linode = match spawn.linode.take() {
         Some(linode) => linode,

@@ -356,3 +356,96 @@ async fn a_deploys_progress_can_be_followed_on_any_replica() {
     assert_eq!(page.status(), 200);
     assert_eq!(stranger.status(), 404, "still only for the visitor's own session");
 }
+
+#[tokio::test]
+async fn every_address_of_one_ipv6_slash_64_shares_one_limit_and_a_mapped_ipv4_is_its_ipv4() {
+    let app = spawn_app(|s| {
+        s.settings.rate_limit_per_minute = 1;
+        s.settings.trusted_proxies = vec!["::ffff:127.0.0.1/128".parse().unwrap()];
+    })
+    .await;
+    let address = app.address.clone();
+    let post_as = |client: &'static str| {
+        browser_client()
+            .post(&address)
+            .header("Origin", &address)
+            .header("X-Forwarded-For", client)
+            .form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
+            .send()
+    };
+
+    assert_eq!(post_as("2001:db8:5:6::1").await.unwrap().status(), 302);
+    assert_eq!(post_as("2001:db8:5:6:ffff::2").await.unwrap().status(), 429, "the same /64");
+    assert_eq!(post_as("2001:db8:5:7::1").await.unwrap().status(), 302, "the next /64");
+    assert_eq!(post_as("203.0.113.9").await.unwrap().status(), 302);
+    assert_eq!(post_as("::ffff:203.0.113.9").await.unwrap().status(), 429, "the same IPv4 client");
+}
+
+/// Posts a valid choice from a fresh browser as `client` (through a trusted
+/// proxy) to `replica`, from the page at `origin`.
+async fn begin_on(replica: &str, origin: &str, client: &str) -> (reqwest::Client, reqwest::Response) {
+    let visitor = browser_client();
+    let response = visitor
+        .post(replica)
+        .header("Origin", origin)
+        .header("X-Forwarded-For", client)
+        .form(&[("type", "g6-nanode-1"), ("region", "us-east"), ("distribution", "linode/debian12")])
+        .send()
+        .await
+        .unwrap();
+    (visitor, response)
+}
+
+#[tokio::test]
+async fn a_client_may_have_only_so_many_sign_ins_in_progress_and_a_finished_one_frees_its_place() {
+    let app = spawn_app(|s| {
+        s.settings.pending_per_client = 2;
+        s.settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    mount_happy_deploy(&app.linode, "c").await;
+    let address = app.address.clone();
+
+    let (first, started) = begin_on(&address, &address, "203.0.113.5").await;
+    let (_, second) = begin_on(&address, &address, "203.0.113.5").await;
+    let (_, third) = begin_on(&address, &address, "203.0.113.5").await;
+    let (_, elsewhere) = begin_on(&address, &address, "198.51.100.5").await;
+    assert_eq!([started.status(), second.status(), third.status()].map(|s| s.as_u16()), [302, 302, 429]);
+    assert_eq!(elsewhere.status(), 302, "another client has its own places");
+    let page = html(&third.text().await.unwrap());
+    assert!(text_of(&page, "h1").unwrap().contains("Too many sign-ins"), "{:?}", text_of(&page, "h1"));
+
+    let finished = first
+        .get(format!("{address}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state_of(&started))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finished.status(), 200);
+    let (_, after) = begin_on(&address, &address, "203.0.113.5").await;
+    assert_eq!(after.status(), 302, "the finished sign-in gave its place back");
+}
+
+#[tokio::test]
+#[cfg_attr(missing_redis, ignore = "needs redis-server (apt-get install redis-server)")]
+async fn the_cap_on_sign_ins_in_progress_holds_across_replicas_sharing_redis() {
+    let redis = Redis::start().await;
+    let on_redis = |s: &mut Spawn| {
+        s.settings.session_store = SessionStoreSetting::Redis(redis.url());
+        s.settings.pending_per_client = 2;
+        s.settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    };
+    let a = spawn_app(on_redis).await;
+    let b = spawn_app(|s| {
+        on_redis(s);
+        s.on(&a.linode).behind(&a.address);
+    })
+    .await;
+
+    let (_, one) = begin_on(&a.address, &a.address, "203.0.113.6").await;
+    let (_, two) = begin_on(&b.address, &a.address, "203.0.113.6").await;
+    let (_, three) = begin_on(&a.address, &a.address, "203.0.113.6").await;
+    let (_, four) = begin_on(&b.address, &a.address, "203.0.113.6").await;
+
+    assert_eq!([one, two, three, four].map(|r| r.status().as_u16()), [302, 302, 429, 429]);
+}

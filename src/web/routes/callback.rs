@@ -42,13 +42,13 @@ pub async fn callback(
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let returned_state = query.state.as_deref().unwrap_or("");
     if query.error.is_some() {
-        session.abandon(returned_state).await?;
+        session.abandon(returned_state, &state.pending).await?;
         return Err(AppError::LoginDenied);
     }
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
         return Err(AppError::MissingCode);
     };
-    let pending = session.take(returned_state, &state.claims).await?;
+    let pending = session.take(returned_state, &state.claims, &state.pending).await?;
     match state.deployer.deploy(&pending.choice, code).await {
         Ok(deployed) => success(&state, &session, &pending, deployed).await,
         Err(error) => refused_fields(&state, &pending, error).await,

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::catalog::CatalogData;
 use crate::form::choice::{Choice, FieldError, FormValues};
 use crate::form::{Field, Offer};
+use crate::web::client::ClientKey;
 use crate::web::error::AppError;
 use crate::web::pages::configure::configure_page;
 use crate::web::security;
@@ -36,6 +37,7 @@ pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
 /// `POST /`: a valid choice goes into the session and the visitor to Linode's login.
 pub async fn submit(
     State(state): State<AppState>,
+    client: ClientKey,
     headers: HeaderMap,
     session: DeploySession,
     body: Bytes,
@@ -57,8 +59,8 @@ pub async fn submit(
         Ok(choice) => choice,
         Err(errors) => return Ok(invalid(&state, &catalog, &form, &errors)),
     };
-    let pending = PendingDeploy::new(choice, form);
-    session.begin(&pending).await?;
+    let pending = PendingDeploy::new(choice, form, client);
+    session.begin(&pending, &state.pending).await?;
     let url = state.login.authorize_url(&state.scopes, &state.settings.redirect_uri(), &pending.state);
     // A serialized URL is always printable ASCII, so it is always a valid header value.
     let location = HeaderValue::from_str(url.as_str()).expect("a URL is a valid header value");
