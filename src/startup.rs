@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::catalog::Catalog;
@@ -13,7 +14,7 @@ use crate::deploy::Deployer;
 use crate::deploy::watch::{Timing, Watches};
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
 use crate::settings::Settings;
-use crate::stores::{Claims, PendingCap, Shared};
+use crate::stores::{Claims, PendingCap, Seal, Shared};
 use crate::web::client::Clients;
 use crate::web::pages::Chrome;
 use crate::web::state::{AppParts, AppState};
@@ -168,6 +169,7 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
         claims: Arc::new(claims),
         clients: Clients::new(settings.trusted_proxies.clone()),
         pending: PendingCap::new(settings.pending_per_client, shared.redis.clone()),
+        seal: Seal::new(settings.secret_key.expose_secret().as_bytes()),
         page_cache: Arc::default(),
         shared,
         chrome,

@@ -72,6 +72,30 @@ impl FormValues {
         values
     }
 
+    /// The form without its secrets: no root password, and no value for a
+    /// StackScript field that `is_secret` names. What is kept of a pending
+    /// deploy in the clear; the secrets live once, sealed, in its [`Choice`].
+    pub fn without_secrets(&self, is_secret: impl Fn(&str) -> bool) -> Self {
+        let mut form = self.clone();
+        form.root_pass.clear();
+        form.udf.retain(|name, _| !is_secret(name));
+        form
+    }
+
+    /// The form as the visitor filled it, from [`Self::without_secrets`] and
+    /// the choice made of it: the visitor's own root password, and each
+    /// field that was taken out, unless the app was asked to generate it.
+    pub fn with_secrets(&self, choice: &Choice) -> Self {
+        let mut form = self.clone();
+        form.root_pass = choice.root_pass.clone().unwrap_or_default();
+        for (name, value) in &choice.stackscript_data {
+            if !form.udf.contains_key(name) && !form.generate.contains(name) {
+                form.udf.insert(name.clone(), vec![value.clone()]);
+            }
+        }
+        form
+    }
+
     /// The UDF value as Linode takes it (a manyof comma-joined, blanks dropped).
     pub fn udf_value(&self, name: &str) -> String {
         let parts = self.udf.get(name).map(Vec::as_slice).unwrap_or_default();
@@ -311,6 +335,32 @@ mod tests {
         for text in [format!("{values:?}"), format!("{choice:?}")] {
             assert!(!text.contains("Secret-77") && !text.contains("Secret-88"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_form_without_its_secrets_gets_them_back_from_its_choice_except_generated_ones() {
+        let is_secret = |name: &str| name == "db_password";
+        let mut pairs = BASE.to_vec();
+        pairs.extend([
+            ("root_pass", "Visitor-Secret-77"),
+            ("udf_db_password", "Udf-Secret-88"),
+            ("udf_site", "s"),
+        ]);
+        let typed = form(&pairs);
+        let choice = Choice::parse(&typed, &catalog(), "app").unwrap();
+        let kept = typed.without_secrets(is_secret);
+        let json = serde_json::to_string(&kept).unwrap();
+        assert!(!json.contains("Secret-77") && !json.contains("Secret-88"), "{json}");
+        assert_eq!(kept.udf_value("site"), "s");
+        assert!(kept.with_secrets(&choice) == typed);
+
+        let mut pairs = BASE.to_vec();
+        pairs.push(("generate", "db_password"));
+        let typed = form(&pairs);
+        let choice = Choice::parse(&typed, &catalog(), "app").unwrap();
+        let shown = typed.without_secrets(is_secret).with_secrets(&choice);
+        assert!(shown.root_pass.is_empty() && shown.udf_value("db_password").is_empty());
+        assert_eq!(shown.generate, ["db_password"]);
     }
 
     proptest! {

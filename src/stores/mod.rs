@@ -1,5 +1,5 @@
 //! What replicas share: the visitors' sessions and the once-only claim on an
-//! OAuth state. In memory for one replica (the default), or in Redis so that
+//! OAuth state (with what a session keeps sealed, [`seal`]). In memory for one replica (the default), or in Redis so that
 //! any number of replicas behind a load balancer serve one visitor's flow.
 //!
 //! Redis is reached through `fred` (the client `tower-sessions-redis-store`
@@ -16,10 +16,12 @@ use crate::settings::SessionStoreSetting;
 
 pub mod claims;
 pub mod pending;
+pub mod seal;
 pub mod sessions;
 
 pub use claims::{Claims, StoreUnavailable};
 pub use pending::PendingCap;
+pub use seal::Seal;
 pub use sessions::Sessions;
 
 /// How long a session lives without activity.

@@ -6,9 +6,12 @@
 //! A session holds one [`PendingDeploy`]: the validated choice and the OAuth
 //! `state` that must come back on the callback. Taking it out is the only way
 //! to deploy, and the claim store ([`crate::stores::Claims`]) makes that
-//! "once" across every replica.
+//! "once" across every replica. The choice is kept sealed ([`Seal`], bound to
+//! the state), so the root password and secret field values the visitor typed
+//! are in the store once, and only as ciphertext; the form beside it is kept
+//! without them.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -16,7 +19,7 @@ use tower_sessions::{Session, session};
 
 use super::error::AppError;
 use crate::form::choice::{Choice, FormValues};
-use crate::stores::{Claims, PendingCap};
+use crate::stores::{Claims, PendingCap, Seal};
 use crate::web::client::ClientKey;
 
 const PENDING_KEY: &str = "pending_deploy";
@@ -30,7 +33,8 @@ const MAX_DEPLOYS: usize = 20;
 pub struct PendingDeploy {
     /// What to deploy.
     pub choice: Choice,
-    /// The form as the visitor filled it, to show again if Linode refuses a value.
+    /// The form as the visitor filled it, without its secrets
+    /// ([`FormValues::without_secrets`]), to show again if Linode refuses a value.
     pub form: FormValues,
     /// The OAuth state sent to the login server, 128+ random bits.
     pub state: String,
@@ -53,6 +57,23 @@ impl PendingDeploy {
     }
 }
 
+/// A pending deploy as the store keeps it: the choice sealed for its state.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    state: String,
+    client: String,
+    ticket: String,
+    form: FormValues,
+    /// [`Choice`] as JSON, sealed with the state as its context.
+    choice: String,
+}
+
+impl Stored {
+    fn state_matches(&self, state: &str) -> bool {
+        same_state(&self.state, state)
+    }
+}
+
 /// Compares two OAuth states in constant time.
 pub fn same_state(expected: &str, given: &str) -> bool {
     expected.as_bytes().ct_eq(given.as_bytes()).into()
@@ -66,13 +87,17 @@ fn new_state() -> String {
 /// The visitor's session, typed: the only code that knows its keys. Taken
 /// by handlers as an extractor, like `tower_sessions::Session` itself.
 #[derive(Debug, Clone)]
-pub struct DeploySession(Session);
+pub struct DeploySession(Session, Seal);
 
-impl<S: Send + Sync> FromRequestParts<S> for DeploySession {
+impl<S: Send + Sync> FromRequestParts<S> for DeploySession
+where
+    Seal: FromRef<S>,
+{
     type Rejection = <Session as FromRequestParts<S>>::Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Session::from_request_parts(parts, state).await.map(Self)
+        let session = Session::from_request_parts(parts, state).await?;
+        Ok(Self(session, Seal::from_ref(state)))
     }
 }
 
@@ -90,9 +115,17 @@ impl DeploySession {
             cap.release(&earlier.client, &earlier.ticket).await;
         }
         self.0.cycle_id().await?;
+        let choice = serde_json::to_vec(&pending.choice).map_err(session::Error::SerdeJson)?;
+        let stored = Stored {
+            state: pending.state.clone(),
+            client: pending.client.clone(),
+            ticket: pending.ticket.clone(),
+            form: pending.form.clone(),
+            choice: self.1.seal(&choice, &pending.state),
+        };
         // One JSON string rather than a tree of values: a fraction of the
         // memory per session in the store, and one Redis value.
-        let json = serde_json::to_string(pending).map_err(session::Error::SerdeJson)?;
+        let json = serde_json::to_string(&stored).map_err(session::Error::SerdeJson)?;
         self.0.insert(PENDING_KEY, json).await?;
         self.0.save().await?;
         Ok(())
@@ -130,6 +163,11 @@ impl DeploySession {
         if !pending.state_matches(state) {
             return Err(AppError::StateMismatch);
         }
+        // A choice that does not open (sealed under another APP_SECRET_KEY,
+        // or altered in the store) is no deploy, and nothing is claimed.
+        let choice = self.1.open(&pending.choice, &pending.state).ok();
+        let choice: Choice =
+            choice.and_then(|json| serde_json::from_slice(&json).ok()).ok_or(AppError::NoPendingDeploy)?;
         if !claims.claim(&pending.state).await.map_err(|_| AppError::StoreUnavailable)? {
             return Err(AppError::AlreadyUsed { deploy: None });
         }
@@ -137,7 +175,8 @@ impl DeploySession {
         self.0.insert(USED_STATE_KEY, &pending.state).await?;
         self.0.save().await?;
         cap.release(&pending.client, &pending.ticket).await;
-        Ok(pending)
+        let Stored { state, client, ticket, form, .. } = pending;
+        Ok(PendingDeploy { choice, form, state, client, ticket })
     }
 
     /// Remembers that this session started deploy `id`, so it may watch it.
@@ -156,7 +195,7 @@ impl DeploySession {
         Ok(self.deploys().await?.iter().any(|d| same_state(d, id)))
     }
 
-    async fn pending(&self) -> Result<Option<PendingDeploy>, AppError> {
+    async fn pending(&self) -> Result<Option<Stored>, AppError> {
         let json: Option<String> = self.0.get(PENDING_KEY).await?;
         Ok(json.map(|j| serde_json::from_str(&j)).transpose().map_err(session::Error::SerdeJson)?)
     }

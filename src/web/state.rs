@@ -7,7 +7,7 @@ use crate::deploy::Deployer;
 use crate::deploy::watch::Watches;
 use crate::linode::{LoginClient, OAuthScopes};
 use crate::settings::Settings;
-use crate::stores::{Claims, PendingCap, Shared};
+use crate::stores::{Claims, PendingCap, Seal, Shared};
 use crate::web::client::Clients;
 use crate::web::pages::Chrome;
 
@@ -36,6 +36,12 @@ impl axum::extract::FromRef<AppState> for Clients {
     }
 }
 
+impl axum::extract::FromRef<AppState> for Seal {
+    fn from_ref(state: &AppState) -> Self {
+        state.seal.clone()
+    }
+}
+
 /// What [`AppState`] holds.
 pub struct AppParts {
     /// The settings the app was built with.
@@ -56,6 +62,8 @@ pub struct AppParts {
     pub clients: Clients,
     /// The cap on deploys each client has waiting on Linode's login.
     pub pending: PendingCap,
+    /// Seals what a session keeps secret, with a key from `APP_SECRET_KEY`.
+    pub seal: Seal,
     /// Sessions (and Redis, when configured), shared by replicas.
     pub shared: Shared,
     /// Deploys being watched as their servers start.

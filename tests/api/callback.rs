@@ -245,6 +245,35 @@ async fn a_create_refused_for_a_field_shows_the_form_again_with_linodes_reason_n
 }
 
 #[tokio::test]
+async fn a_form_shown_again_after_a_refusal_keeps_the_password_the_visitor_typed() {
+    let app = spawn_app(|_| {}).await;
+    mount_token(&app.linode, CODE, grant("linodes:read_write")).await;
+    mount_create(
+        &app.linode,
+        ResponseTemplate::new(400)
+            .set_body_json(json!({"errors": [{"reason": "Not here", "field": "region"}]})),
+    )
+    .await;
+    mount_revoke(&app.linode, 200).await;
+    let posted = app
+        .post_form(&[
+            ("type", "g6-nanode-1"),
+            ("region", "us-east"),
+            ("distribution", "linode/debian12"),
+            ("root_pass", "Visitor-Chosen-Pass-9"),
+        ])
+        .await;
+    let location = url::Url::parse(posted.headers()["location"].to_str().unwrap()).unwrap();
+    let state = location.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+
+    let response = app.callback(&[("code", CODE), ("state", &state)]).await;
+
+    assert_eq!(response.status(), 400);
+    let page = html(&response.text().await.unwrap());
+    assert_eq!(attr(&page, "input[name=root_pass]", "value").as_deref(), Some("Visitor-Chosen-Pass-9"));
+}
+
+#[tokio::test]
 async fn a_create_refused_without_a_field_shows_linodes_reasons_with_its_status_and_revokes() {
     let app = spawn_app(|_| {}).await;
     mount_token(&app.linode, CODE, grant("linodes:read_write")).await;

@@ -10,11 +10,6 @@ use wiremock::matchers::{method, path};
 
 use crate::helpers::*;
 
-fn attr(page: &scraper::Html, selector: &str, name: &str) -> Option<String> {
-    let selector = scraper::Selector::parse(selector).unwrap();
-    page.select(&selector).next().and_then(|e| e.value().attr(name)).map(str::to_owned)
-}
-
 fn count(page: &scraper::Html, selector: &str) -> usize {
     page.select(&scraper::Selector::parse(selector).unwrap()).count()
 }

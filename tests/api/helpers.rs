@@ -354,6 +354,12 @@ pub fn html(body: &str) -> scraper::Html {
     scraper::Html::parse_document(body)
 }
 
+/// Attribute `name` of the first element matching `selector`.
+pub fn attr(page: &scraper::Html, selector: &str, name: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    page.select(&selector).next().and_then(|e| e.value().attr(name)).map(str::to_owned)
+}
+
 /// The text of the first element matching `selector`, trimmed.
 pub fn text_of(document: &scraper::Html, selector: &str) -> Option<String> {
     let selector = scraper::Selector::parse(selector).unwrap();

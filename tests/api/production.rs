@@ -449,3 +449,59 @@ async fn the_cap_on_sign_ins_in_progress_holds_across_replicas_sharing_redis() {
 
     assert_eq!([one, two, three, four].map(|r| r.status().as_u16()), [302, 302, 429, 429]);
 }
+
+/// Every string value in `redis`, raw, as the store keeps it.
+async fn redis_strings(redis: &Redis) -> Vec<Vec<u8>> {
+    use fred::prelude::*;
+    let client = Builder::from_config(Config::from_url(&redis.url()).unwrap()).build().unwrap();
+    client.init().await.unwrap();
+    let keys: Vec<String> =
+        client.custom(fred::types::CustomCommand::new_static("KEYS", None, false), vec!["*"]).await.unwrap();
+    let mut values = Vec::new();
+    for key in keys {
+        let kind: String = client.r#type(&key).await.unwrap();
+        if kind == "string" {
+            let value: Vec<u8> = client.get(&key).await.unwrap();
+            values.push(value);
+        }
+    }
+    client.quit().await.unwrap();
+    values
+}
+
+#[tokio::test]
+#[cfg_attr(missing_redis, ignore = "needs redis-server (apt-get install redis-server)")]
+async fn the_passwords_a_visitor_types_are_kept_in_redis_only_sealed() {
+    let redis = Redis::start().await;
+    let app = spawn_app(|s| {
+        s.sandbox().settings.session_store = SessionStoreSetting::Redis(redis.url());
+    })
+    .await;
+    let mut fields = DEMO_FIELDS.to_vec();
+    fields.retain(|(name, _)| *name != "generate");
+    fields.extend([("root_pass", "Visitor-Root-Pass-41"), ("udf_db_password", "Visitor-Db-Pass-42")]);
+
+    let posted = app.post_form(&fields).await;
+
+    assert_eq!(posted.status(), 302);
+    let state = state_of(&posted);
+    let values = redis_strings(&redis).await;
+    let holds = |needle: &str| values.iter().any(|v| v.windows(needle.len()).any(|w| w == needle.as_bytes()));
+    assert!(holds(&state), "the pending deploy is in Redis");
+    assert!(holds("admin@example.com"), "with the form's other values in the clear");
+    assert!(!holds("Visitor-Root-Pass-41") && !holds("Visitor-Db-Pass-42"), "but no password");
+
+    let back = app.consent(posted.headers()["location"].to_str().unwrap(), "authorize", "read_write").await;
+    let finished = app.get_absolute(back.headers()["location"].to_str().unwrap()).await;
+    assert_eq!(finished.status(), 200, "the sealed choice opens on the callback and deploys");
+    let created = app.simulation().instances();
+    assert_eq!(created.len(), 1);
+}
+
+#[test]
+fn the_compose_files_redis_keeps_sessions_in_memory_only() {
+    let compose = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/compose.yaml")).unwrap();
+    let command = compose.lines().find(|l| l.trim_start().starts_with("command: [\"redis-server\"")).unwrap();
+    assert!(command.contains(r#""--save", """#) && command.contains(r#""--appendonly", "no""#), "{command}");
+    assert!(!compose.contains("volumes:"), "nothing of Redis is kept on a volume");
+}

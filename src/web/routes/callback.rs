@@ -124,5 +124,6 @@ async fn refused_fields(
         "Linode refused the values marked below, so nothing was created. Correct them and deploy again; \
          Linode will ask you to authorize once more.",
     ));
-    Ok(super::configure::invalid(state, &catalog, &pending.form, &errors))
+    let form = pending.form.with_secrets(&pending.choice);
+    Ok(super::configure::invalid(state, &catalog, &form, &errors))
 }
