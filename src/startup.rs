@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::catalog::Catalog;
 use crate::deploy::Deployer;
+use crate::deploy::mirror::Mirror;
 use crate::deploy::watch::{Timing, Watches};
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
 use crate::settings::Settings;
@@ -162,7 +163,10 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
             api.clone(),
             login.clone(),
             Timing::default(),
-            shared.redis.clone().map(crate::deploy::mirror::Mirror::new),
+            shared
+                .redis
+                .clone()
+                .map(|pool| Mirror::new(pool, Timing::default().mirror_fresh_for(settings.http_timeout))),
         ),
         login,
         scopes: OAuthScopes::deploy(),

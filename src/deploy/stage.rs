@@ -112,6 +112,13 @@ pub enum Access {
         /// When, in seconds since the Unix epoch.
         at: u64,
     },
+    /// The replica that held the token stopped without a word (killed, its
+    /// machine lost): nobody can revoke the token now, and it ends on its own
+    /// when Linode's lifetime for it does. Seen only through the mirror.
+    Lost {
+        /// When that replica was last heard from, in seconds since the Unix epoch.
+        since: u64,
+    },
 }
 
 impl Access {
@@ -123,7 +130,7 @@ impl Access {
     /// Why the token was revoked, once it was.
     pub fn revoked(&self) -> Option<Revoked> {
         match self {
-            Self::Held { .. } => None,
+            Self::Held { .. } | Self::Lost { .. } => None,
             Self::Revoked { reason, .. } => Some(*reason),
         }
     }
@@ -135,6 +142,12 @@ impl Access {
             Self::Revoked { reason, at } => {
                 Some(format!("{} Revoked at {} UTC.", reason.sentence(), clock_time(*at)))
             }
+            Self::Lost { since } => Some(format!(
+                "The part of this service that was watching your server stopped at {} UTC, so nothing \
+                 watches it now. Its access to your Linode account ends on its own within two hours of \
+                 your sign-in. Follow the server in Cloud Manager.",
+                clock_time(*since)
+            )),
         }
     }
 }

@@ -43,6 +43,14 @@ impl Default for Timing {
         }
     }
 }
+impl Timing {
+    /// How long a mirrored copy of a watch stands, for calls to Linode that
+    /// time out after `http_timeout`: twice one read and one pause between reads.
+    pub fn mirror_fresh_for(&self, http_timeout: Duration) -> Duration {
+        2 * (http_timeout + self.poll_every)
+    }
+}
+
 /// How long a finished watch is kept so its page can show the end.
 pub const KEEP_FINISHED: Duration = Duration::from_secs(30 * 60);
 /// At most this many watches are kept at once.
@@ -207,6 +215,11 @@ impl Watches {
         watches.values().filter(|w| w.progress.borrow().access.is_held()).count()
     }
 
+    /// Whether [`Self::shutdown`] has begun: live pages end their streams.
+    pub fn stopping(&self) -> bool {
+        self.stop.is_cancelled()
+    }
+
     /// Stops every watch and waits until each has revoked its token.
     pub async fn shutdown(&self) {
         self.stop.cancel();
@@ -216,12 +229,14 @@ impl Watches {
 
     async fn run(&self, id: &str, watch: Arc<Watch>, instance_id: u64, token: SecretString) {
         let started = Instant::now();
+        let mut published = Instant::now();
         let reason = loop {
             // Boxed: the task then holds only a small future while it sleeps.
             match Box::pin(self.api.instance(&token, instance_id)).await {
                 Ok(instance) => {
                     if watch.progress.send_if_modified(|p| p.observe(&instance)) {
                         self.publish(id, &watch);
+                        published = Instant::now();
                     }
                     if let Some(done) = watch.progress.borrow().done_with_token() {
                         break done;
@@ -231,6 +246,11 @@ impl Watches {
                     break Revoked::TokenRejected;
                 }
                 Err(error) => tracing::debug!(%error, "could not read the instance; will try again"),
+            }
+            // Alive, changed or not, whether or not Linode answered.
+            if self.mirror.as_ref().is_some_and(|m| published.elapsed() >= m.beat_every()) {
+                self.publish(id, &watch);
+                published = Instant::now();
             }
             let Timing { hard_bound, left_after, poll_every } = self.timing;
             if started.elapsed() >= hard_bound {

@@ -505,3 +505,110 @@ fn the_compose_files_redis_keeps_sessions_in_memory_only() {
     assert!(command.contains(r#""--save", """#) && command.contains(r#""--appendonly", "no""#), "{command}");
     assert!(!compose.contains("volumes:"), "nothing of Redis is kept on a volume");
 }
+
+/// A replica on a runtime of its own, so that killing it drops every task it
+/// runs at once, as a lost machine would: no shutdown, no revoke, no last word.
+struct DoomedReplica {
+    address: String,
+    kill: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DoomedReplica {
+    /// Starts on `redis`, with a fake Linode whose new server never finishes booting.
+    async fn start(redis: &Redis) -> Self {
+        let url = redis.url();
+        let (started, address) = tokio::sync::oneshot::channel();
+        let (kill, killed) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            runtime.block_on(async move {
+                let app = spawn_app(|s| s.settings.session_store = SessionStoreSetting::Redis(url)).await;
+                mount_token(&app.linode, "c", grant("linodes:read_write")).await;
+                mount_create(&app.linode, created_instance()).await;
+                mount_instance_status(&app.linode, "provisioning").await;
+                mount_revoke(&app.linode, 200).await;
+                started.send(app.address.clone()).unwrap();
+                let _ = killed.await;
+                std::mem::forget(app);
+            });
+            runtime.shutdown_background();
+        });
+        Self { address: address.await.unwrap(), kill: Some(kill), thread: Some(thread) }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.kill.take().unwrap().send(());
+        self.thread.take().unwrap().join().unwrap();
+    }
+}
+
+/// Signs in on `replica` and returns the visitor and the deploy's progress path.
+async fn deployed_on(replica: &str) -> (reqwest::Client, String) {
+    let visitor = browser_client();
+    let state = state_of(&post_choice(&visitor, replica, replica).await);
+    let success = visitor
+        .get(format!("{replica}/auth_callback"))
+        .query(&[("code", "c"), ("state", &state)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(success.status(), 200);
+    let page = html(&success.text().await.unwrap());
+    (visitor, attr(&page, "#progress-link", "href").unwrap())
+}
+
+#[tokio::test]
+#[cfg_attr(missing_redis, ignore = "needs redis-server (apt-get install redis-server)")]
+async fn when_the_watching_replica_dies_another_says_so_and_its_live_stream_ends() {
+    let redis = Redis::start().await;
+    let mut a = DoomedReplica::start(&redis).await;
+    let b = spawn_app(|s| {
+        s.behind(&a.address).settings.session_store = SessionStoreSetting::Redis(redis.url());
+    })
+    .await;
+    let (visitor, path) = deployed_on(&a.address).await;
+    let watching: serde_json::Value =
+        visitor.get(format!("{}{path}/status", b.address)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(watching["watching"], true, "replica B reads A's watch while A lives");
+    let events = visitor.get(format!("{}{path}/events", b.address)).send().await.unwrap();
+
+    a.kill();
+
+    let stream = tokio::time::timeout(Duration::from_secs(30), events.text())
+        .await
+        .expect("B's stream ends once A's copy is stale")
+        .unwrap();
+    assert!(stream.contains(r#""access":"lost""#), "{stream}");
+    let body: serde_json::Value =
+        visitor.get(format!("{}{path}/status", b.address)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["watching"], false);
+    assert!(body["access_note"].as_str().unwrap().contains("stopped"), "{body}");
+}
+
+#[tokio::test]
+#[cfg_attr(missing_redis, ignore = "needs redis-server (apt-get install redis-server)")]
+async fn a_replica_stopping_ends_the_live_streams_it_serves_from_the_mirror() {
+    let redis = Redis::start().await;
+    let a = spawn_app(|s| s.settings.session_store = SessionStoreSetting::Redis(redis.url())).await;
+    mount_token(&a.linode, "c", grant("linodes:read_write")).await;
+    mount_create(&a.linode, created_instance()).await;
+    mount_instance_status(&a.linode, "provisioning").await;
+    mount_revoke(&a.linode, 200).await;
+    let mut b = spawn_app(|s| {
+        s.on(&a.linode).behind(&a.address).settings.session_store = SessionStoreSetting::Redis(redis.url());
+    })
+    .await;
+    let (visitor, path) = deployed_on(&a.address).await;
+    let events = visitor.get(format!("{}{path}/events", b.address)).send().await.unwrap();
+    assert_eq!(events.status(), 200);
+
+    let stopped = tokio::time::timeout(Duration::from_secs(5), b.stop()).await;
+    let stream = tokio::time::timeout(Duration::from_secs(5), events.text()).await;
+
+    assert!(stopped.is_ok(), "B stops while a visitor still follows A's deploy through it");
+    assert!(stream.is_ok(), "and the stream ended");
+    let on_a: serde_json::Value =
+        visitor.get(format!("{}{path}/status", a.address)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(on_a["watching"], true, "A still watches");
+}

@@ -118,7 +118,10 @@ pub async fn status(
     Ok(Json(StatusBody::from(progress)).into_response())
 }
 
-/// `GET /deploys/{id}/events`: every change of progress, until the watch ends.
+/// `GET /deploys/{id}/events`: every change of progress, until the watch
+/// ends. A stream from the mirror also ends when the copy is gone or its
+/// replica stopped (the copy reads as lost), and every stream ends within a
+/// second of shutdown, so none holds a replica up as it stops.
 pub async fn events(
     State(state): State<AppState>,
     session: DeploySession,
@@ -134,6 +137,8 @@ pub async fn events(
             go
         }
     };
+    let watches = Arc::clone(&state.watches);
+    let running = move |_: &Progress| !watches.stopping();
     let event = |progress: Progress| {
         Ok::<_, Infallible>(Event::default().json_data(StatusBody::from(progress)).unwrap_or_default())
     };
@@ -148,6 +153,7 @@ pub async fn events(
                     progress
                 })
                 .take_while(until_done())
+                .take_while(running)
                 .map(event);
             Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
         }
@@ -158,8 +164,10 @@ pub async fn events(
                     let remote = Arc::clone(&remote);
                     async move { remote.progress().await }
                 })
+                .take_while(Option::is_some)
                 .filter_map(|progress| progress)
                 .take_while(until_done())
+                .take_while(running)
                 .map(event);
             Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
         }
