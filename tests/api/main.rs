@@ -7,6 +7,7 @@ mod callback;
 mod cli;
 mod configure;
 mod experience;
+mod fuzz;
 mod helpers;
 mod layout;
 mod lifecycle;
