@@ -1,20 +1,22 @@
-//! Root passwords for new Linodes.
+//! Root passwords and generated StackScript values for new Linodes.
 //!
 //! Drawn from the operating system's CSPRNG through `rand`'s `OsRng`; each
 //! character is picked with `choose`, which samples without modulo bias. A
-//! draw that lacks one of the four classes (lower, upper, digit, punctuation)
-//! is thrown away and drawn again, so every valid password stays equally
-//! likely. 32 characters from 94 give about 209 bits, far past Linode's
-//! strength check.
+//! draw that lacks one of the three classes (lower, upper, digit) is thrown
+//! away and drawn again, so every valid password stays equally likely.
+//!
+//! Letters and digits only: StackScripts paste their values into shell
+//! commands and configuration files, where `\`, `'`, `"`, `` ` ``, `$` or `&`
+//! break them. 32 characters from 62 give about 190 bits, far past Linode's
+//! strength check and the 128 bits a secret needs.
 
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use rand::seq::IndexedRandom;
 use secrecy::SecretString;
 
-/// Characters a password is drawn from: ASCII letters, digits and punctuation.
-pub const ALPHABET: &[u8] =
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+/// Characters a password is drawn from: ASCII letters and digits.
+pub const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /// Length of a generated password (Linode accepts 7 to 128).
 pub const LENGTH: usize = 32;
@@ -27,9 +29,9 @@ pub fn generate() -> SecretString {
     generate_with_length(LENGTH)
 }
 
-/// A new random password of `length` characters (at least 4, so every class fits).
+/// A new random password of `length` characters (at least 3, so every class fits).
 pub fn generate_with_length(length: usize) -> SecretString {
-    assert!(length >= 4, "a password needs room for four character classes");
+    assert!(length >= 3, "a password needs room for three character classes");
     let mut rng = OsRng.unwrap_err();
     loop {
         let candidate: String =
@@ -61,12 +63,16 @@ pub fn check_visitor_password(password: &str) -> Result<(), &'static str> {
     if (12..=128).contains(&length) && classes >= 3 && printable { Ok(()) } else { Err(VISITOR_RULES) }
 }
 
-/// Whether `s` has a lowercase letter, an uppercase letter, a digit and punctuation.
+/// Whether `s` has a lowercase letter, an uppercase letter and a digit.
 pub fn has_every_class(s: &str) -> bool {
     s.chars().any(|c| c.is_ascii_lowercase())
         && s.chars().any(|c| c.is_ascii_uppercase())
         && s.chars().any(|c| c.is_ascii_digit())
-        && s.chars().any(|c| c.is_ascii_punctuation())
+}
+
+/// Bits of entropy in a generated value of `length` characters.
+pub fn entropy_bits(length: usize) -> f64 {
+    length as f64 * (ALPHABET.len() as f64).log2()
 }
 
 #[cfg(test)]
@@ -77,9 +83,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_alphabet_is_letters_digits_and_all_ascii_punctuation() {
-        assert_eq!(ALPHABET.len(), 26 + 26 + 10 + 32);
-        assert!(ALPHABET.iter().all(|b| b.is_ascii_graphic()));
+    fn the_alphabet_is_letters_and_digits_only() {
+        assert_eq!(ALPHABET.len(), 26 + 26 + 10);
+        assert!(ALPHABET.iter().all(u8::is_ascii_alphanumeric));
+    }
+
+    #[test]
+    fn a_generated_value_has_at_least_128_bits_in_22_or_more_characters() {
+        let length = generate().expose_secret().chars().count();
+        assert!(length >= 22, "{length}");
+        assert!(entropy_bits(length) >= 128.0, "{}", entropy_bits(length));
+    }
+
+    #[test]
+    fn no_generated_value_has_a_character_that_shells_or_config_files_treat_specially() {
+        for _ in 0..200 {
+            let value = generate();
+            assert!(!value.expose_secret().contains(['\\', '\'', '"', '`', '$', '&', ' ']));
+        }
     }
 
     #[test]
@@ -115,7 +136,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn every_password_has_all_four_classes_and_only_alphabet_characters(length in 7usize..=128) {
+        fn every_password_has_all_three_classes_and_only_alphabet_characters(length in 7usize..=128) {
             let password = generate_with_length(length);
             let text = password.expose_secret();
             prop_assert_eq!(text.len(), length);
