@@ -72,28 +72,34 @@ impl FormValues {
         values
     }
 
-    /// The form without its secrets: no root password, and no value for a
-    /// StackScript field that `is_secret` names. What is kept of a pending
-    /// deploy in the clear; the secrets live once, sealed, in its [`Choice`].
-    pub fn without_secrets(&self, is_secret: impl Fn(&str) -> bool) -> Self {
-        let mut form = self.clone();
-        form.root_pass.clear();
-        form.udf.retain(|name, _| !is_secret(name));
-        form
-    }
-
-    /// The form as the visitor filled it, from [`Self::without_secrets`] and
-    /// the choice made of it: the visitor's own root password, and each
-    /// field that was taken out, unless the app was asked to generate it.
-    pub fn with_secrets(&self, choice: &Choice) -> Self {
-        let mut form = self.clone();
-        form.root_pass = choice.root_pass.clone().unwrap_or_default();
-        for (name, value) in &choice.stackscript_data {
-            if !form.udf.contains_key(name) && !form.generate.contains(name) {
-                form.udf.insert(name.clone(), vec![value.clone()]);
-            }
+    /// The form as the visitor filled it, made again from the choice it
+    /// became: a pending deploy keeps only its [`Choice`], once, and this is
+    /// what is shown again if Linode refuses a value. Values the app
+    /// generated are left out, their "generate" boxes checked instead;
+    /// fields left to their defaults show their defaults.
+    pub fn from_choice(choice: &Choice, fields: &[FormField]) -> Self {
+        let generated: Vec<String> = choice.generated.iter().map(|g| g.name.clone()).collect();
+        let udf = choice
+            .stackscript_data
+            .iter()
+            .filter(|(name, _)| !generated.contains(name))
+            .map(|(name, value)| {
+                let many = fields.iter().any(|f| &f.name == name && matches!(f.kind, FieldKind::ManyOf(_)));
+                let values =
+                    if many { value.split(',').map(str::to_owned).collect() } else { vec![value.clone()] };
+                (name.clone(), values)
+            })
+            .collect();
+        Self {
+            type_id: Some(choice.type_id.clone()),
+            region: Some(choice.region.clone()),
+            image: Some(choice.image.clone()),
+            label: choice.label.to_string(),
+            ssh_keys: choice.authorized_keys.join("\n"),
+            root_pass: choice.root_pass.clone().unwrap_or_default(),
+            udf,
+            generate: generated,
         }
-        form
     }
 
     /// The UDF value as Linode takes it (a manyof comma-joined, blanks dropped).
@@ -120,8 +126,25 @@ pub struct Choice {
     pub root_pass: Option<String>,
     /// Values for the StackScript, by UDF name.
     pub stackscript_data: BTreeMap<String, String>,
-    /// Labels and values of secret fields the app generated, to show once.
-    pub generated: Vec<(String, String)>,
+    /// Secret fields the app generated, to show once.
+    pub generated: Vec<Generated>,
+}
+
+/// A value the app generated for a secret StackScript field.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generated {
+    /// The UDF's name.
+    pub name: String,
+    /// What the visitor reads.
+    pub label: String,
+    /// The value sent in `stackscript_data`.
+    pub value: String,
+}
+
+impl fmt::Debug for Generated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Generated").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for Choice {
@@ -220,7 +243,7 @@ impl Choice {
     }
 }
 
-type UdfValues = (BTreeMap<String, String>, Vec<(String, String)>);
+type UdfValues = (BTreeMap<String, String>, Vec<Generated>);
 
 /// The StackScript's values, with generated secrets filled in where asked.
 fn udf_values(form: &FormValues, fields: &[FormField]) -> Result<UdfValues, Vec<FieldError>> {
@@ -231,7 +254,11 @@ fn udf_values(form: &FormValues, fields: &[FormField]) -> Result<UdfValues, Vec<
         if field.kind == FieldKind::Secret && value.is_empty() && form.generate.contains(&field.name) {
             use secrecy::ExposeSecret;
             value = password::generate().expose_secret().to_owned();
-            generated.push((field.label.clone(), value.clone()));
+            generated.push(Generated {
+                name: field.name.clone(),
+                label: field.label.clone(),
+                value: value.clone(),
+            });
         }
         values.insert(field.name.clone(), value);
     }
@@ -322,8 +349,9 @@ mod tests {
         pairs.push(("generate", "db_password"));
         let choice = Choice::parse(&form(&pairs), &catalog(), "app").unwrap();
         let value = &choice.stackscript_data["db_password"];
-        assert_eq!(choice.generated, vec![("db_password".to_owned(), value.clone())]);
-        assert!(value.len() >= 16);
+        assert_eq!(choice.generated.len(), 1);
+        assert_eq!((choice.generated[0].name.as_str(), &choice.generated[0].value), ("db_password", value));
+        assert!(value.len() >= 22);
     }
 
     #[test]
@@ -338,27 +366,24 @@ mod tests {
     }
 
     #[test]
-    fn a_form_without_its_secrets_gets_them_back_from_its_choice_except_generated_ones() {
-        let is_secret = |name: &str| name == "db_password";
+    fn the_form_made_again_from_its_choice_is_the_form_as_typed_but_generated_values() {
         let mut pairs = BASE.to_vec();
         pairs.extend([
+            ("label", "my-web"),
             ("root_pass", "Visitor-Secret-77"),
             ("udf_db_password", "Udf-Secret-88"),
-            ("udf_site", "s"),
+            ("udf_site", "s, with a comma"),
         ]);
         let typed = form(&pairs);
-        let choice = Choice::parse(&typed, &catalog(), "app").unwrap();
-        let kept = typed.without_secrets(is_secret);
-        let json = serde_json::to_string(&kept).unwrap();
-        assert!(!json.contains("Secret-77") && !json.contains("Secret-88"), "{json}");
-        assert_eq!(kept.udf_value("site"), "s");
-        assert!(kept.with_secrets(&choice) == typed);
+        let offer = catalog();
+        let choice = Choice::parse(&typed, &offer, "app").unwrap();
+        assert!(FormValues::from_choice(&choice, offer.udf_fields()) == typed);
 
         let mut pairs = BASE.to_vec();
-        pairs.push(("generate", "db_password"));
+        pairs.extend([("label", "my-web"), ("generate", "db_password")]);
         let typed = form(&pairs);
-        let choice = Choice::parse(&typed, &catalog(), "app").unwrap();
-        let shown = typed.without_secrets(is_secret).with_secrets(&choice);
+        let choice = Choice::parse(&typed, &offer, "app").unwrap();
+        let shown = FormValues::from_choice(&choice, offer.udf_fields());
         assert!(shown.root_pass.is_empty() && shown.udf_value("db_password").is_empty());
         assert_eq!(shown.generate, ["db_password"]);
     }

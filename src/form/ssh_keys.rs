@@ -4,7 +4,7 @@
 use ssh_key::PublicKey;
 
 /// At most this many keys per deploy.
-pub const MAX_KEYS: usize = 25;
+pub const MAX_KEYS: usize = 16;
 
 /// Parses a block of keys, one per line; blank lines are skipped.
 /// On error, says which line is wrong.
@@ -34,6 +34,12 @@ mod tests {
     fn a_real_key_passes_and_blank_lines_are_skipped() {
         assert_eq!(parse(&format!("\n{ED25519}\n\n")).unwrap(), vec![ED25519.to_owned()]);
         assert_eq!(parse("  ").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn at_most_16_keys_are_taken() {
+        assert_eq!(parse(&[ED25519; 16].join("\n")).unwrap().len(), 16);
+        assert_eq!(parse(&[ED25519; 17].join("\n")).unwrap_err(), "Give at most 16 keys.");
     }
 
     #[test]

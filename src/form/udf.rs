@@ -16,6 +16,9 @@ use crate::linode::models::UserDefinedField;
 pub const RADIO_LIMIT: usize = 4;
 /// Linode's bound on `stackscript_data`, in characters.
 pub const DATA_LIMIT: usize = 65_535;
+/// The most one value may hold, in bytes: far above any real field, and it
+/// keeps what a session holds bounded.
+pub const VALUE_LIMIT: usize = 4096;
 
 /// How a field is shown and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,9 @@ impl FormField {
     pub fn check(&self, value: &str) -> Result<(), String> {
         if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
             return Err("This value has characters that cannot be sent.".into());
+        }
+        if value.len() > VALUE_LIMIT {
+            return Err(format!("Use at most {VALUE_LIMIT} bytes (4 KiB) here."));
         }
         if value.is_empty() {
             return if self.required() { Err("This field is required.".into()) } else { Ok(()) };
@@ -191,9 +197,20 @@ mod tests {
 
     #[test]
     fn the_total_size_is_bounded() {
+        let names: Vec<String> = (0..17).map(|i| format!("blob{i}")).collect();
+        let f: Vec<_> = names.iter().map(|n| FormField::from_udf(&udf(n, None, None, None))).collect();
+        let big = "x".repeat(VALUE_LIMIT);
+        let all: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), big.as_str())).collect();
+        let errors = validate(&f, &values(&all)).unwrap_err();
+        assert!(errors[0].1.contains("65535"), "{errors:?}");
+    }
+
+    #[test]
+    fn one_value_holds_at_most_4_kib() {
         let f = fields(&[udf("blob", None, None, None)]);
-        let big = "x".repeat(DATA_LIMIT);
-        assert!(validate(&f, &values(&[("blob", &big)])).is_err());
+        assert!(validate(&f, &values(&[("blob", &"x".repeat(VALUE_LIMIT))])).is_ok());
+        let errors = validate(&f, &values(&[("blob", &"x".repeat(VALUE_LIMIT + 1))])).unwrap_err();
+        assert_eq!(errors, [("blob".to_owned(), "Use at most 4096 bytes (4 KiB) here.".to_owned())]);
     }
 
     proptest! {

@@ -7,9 +7,10 @@
 //! `state` that must come back on the callback. Taking it out is the only way
 //! to deploy, and the claim store ([`crate::stores::Claims`]) makes that
 //! "once" across every replica. The choice is kept sealed ([`Seal`], bound to
-//! the state), so the root password and secret field values the visitor typed
-//! are in the store once, and only as ciphertext; the form beside it is kept
-//! without them.
+//! the state), so what the visitor typed, root password and secret field
+//! values included, is in the store once, and only as ciphertext; the form
+//! is made again from it when it must be shown again
+//! ([`FormValues::from_choice`]).
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -18,7 +19,9 @@ use subtle::ConstantTimeEq;
 use tower_sessions::{Session, session};
 
 use super::error::AppError;
-use crate::form::choice::{Choice, FormValues};
+use crate::form::choice::Choice;
+#[cfg(doc)]
+use crate::form::choice::FormValues;
 use crate::stores::{Claims, PendingCap, Seal};
 use crate::web::client::ClientKey;
 
@@ -33,9 +36,6 @@ const MAX_DEPLOYS: usize = 20;
 pub struct PendingDeploy {
     /// What to deploy.
     pub choice: Choice,
-    /// The form as the visitor filled it, without its secrets
-    /// ([`FormValues::without_secrets`]), to show again if Linode refuses a value.
-    pub form: FormValues,
     /// The OAuth state sent to the login server, 128+ random bits.
     pub state: String,
     /// The client that posted the form, whose place in the
@@ -47,8 +47,8 @@ pub struct PendingDeploy {
 
 impl PendingDeploy {
     /// A pending deploy for `client`, with a fresh random state.
-    pub fn new(choice: Choice, form: FormValues, client: ClientKey) -> Self {
-        Self { choice, form, state: new_state(), client: client.to_string(), ticket: crate::random::hex(16) }
+    pub fn new(choice: Choice, client: ClientKey) -> Self {
+        Self { choice, state: new_state(), client: client.to_string(), ticket: crate::random::hex(16) }
     }
 
     /// Whether `state` is this deploy's, compared in constant time.
@@ -63,7 +63,6 @@ struct Stored {
     state: String,
     client: String,
     ticket: String,
-    form: FormValues,
     /// [`Choice`] as JSON, sealed with the state as its context.
     choice: String,
 }
@@ -120,7 +119,6 @@ impl DeploySession {
             state: pending.state.clone(),
             client: pending.client.clone(),
             ticket: pending.ticket.clone(),
-            form: pending.form.clone(),
             choice: self.1.seal(&choice, &pending.state),
         };
         // One JSON string rather than a tree of values: a fraction of the
@@ -175,8 +173,8 @@ impl DeploySession {
         self.0.insert(USED_STATE_KEY, &pending.state).await?;
         self.0.save().await?;
         cap.release(&pending.client, &pending.ticket).await;
-        let Stored { state, client, ticket, form, .. } = pending;
-        Ok(PendingDeploy { choice, form, state, client, ticket })
+        let Stored { state, client, ticket, .. } = pending;
+        Ok(PendingDeploy { choice, state, client, ticket })
     }
 
     /// Remembers that this session started deploy `id`, so it may watch it.
@@ -229,7 +227,7 @@ mod tests {
             stackscript_data: Default::default(),
             generated: vec![],
         };
-        PendingDeploy::new(choice, FormValues::default(), ClientKey::of([192, 0, 2, 1].into()))
+        PendingDeploy::new(choice, ClientKey::of([192, 0, 2, 1].into()))
     }
 
     #[test]

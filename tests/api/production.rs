@@ -488,14 +488,39 @@ async fn the_passwords_a_visitor_types_are_kept_in_redis_only_sealed() {
     let values = redis_strings(&redis).await;
     let holds = |needle: &str| values.iter().any(|v| v.windows(needle.len()).any(|w| w == needle.as_bytes()));
     assert!(holds(&state), "the pending deploy is in Redis");
-    assert!(holds("admin@example.com"), "with the form's other values in the clear");
     assert!(!holds("Visitor-Root-Pass-41") && !holds("Visitor-Db-Pass-42"), "but no password");
+    assert!(!holds("admin@example.com"), "and the rest of the form is sealed with them");
 
     let back = app.consent(posted.headers()["location"].to_str().unwrap(), "authorize", "read_write").await;
     let finished = app.get_absolute(back.headers()["location"].to_str().unwrap()).await;
     assert_eq!(finished.status(), 200, "the sealed choice opens on the callback and deploys");
     let created = app.simulation().instances();
     assert_eq!(created.len(), 1);
+}
+
+#[tokio::test]
+async fn a_pending_deploy_is_kept_once_in_the_session_about_twice_the_bytes_typed() {
+    let redis = Redis::start().await;
+    let app = spawn_app(|s| {
+        s.sandbox().settings.session_store = SessionStoreSetting::Redis(redis.url());
+    })
+    .await;
+    let (site, db_password) = ("s".repeat(4096), format!("Db-{}", "p".repeat(4092)));
+    let root_pass = format!("Root-1{}", "r".repeat(122));
+    let mut fields = DEMO_FIELDS.to_vec();
+    fields.retain(|(name, _)| *name != "generate");
+    fields.extend([
+        ("udf_site_name", site.as_str()),
+        ("udf_db_password", &db_password),
+        ("root_pass", &root_pass),
+    ]);
+    let typed: usize = fields.iter().map(|(_, value)| value.len()).sum();
+
+    let posted = app.post_form(&fields).await;
+
+    assert_eq!(posted.status(), 302);
+    let stored: usize = redis_strings(&redis).await.iter().map(Vec::len).sum();
+    assert!(stored <= typed * 3 / 2 + 1024, "{stored} bytes stored for {typed} typed");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::deploy::watch::Started;
 use crate::deploy::{DeployError, Deployed};
-use crate::form::choice::FieldError;
+use crate::form::choice::{FieldError, FormValues};
 use crate::form::{Field, Offer};
 use crate::linode::LinodeError;
 use crate::web::error::AppError;
@@ -74,10 +74,10 @@ async fn success(
         .generated
         .iter()
         .enumerate()
-        .map(|(i, (label, value))| ShownSecret {
+        .map(|(i, generated)| ShownSecret {
             id: format!("secret-{i}"),
-            label: label.clone(),
-            value: value.clone(),
+            label: generated.label.clone(),
+            value: generated.value.clone(),
         })
         .collect();
     Ok(SuccessPage {
@@ -124,6 +124,6 @@ async fn refused_fields(
         "Linode refused the values marked below, so nothing was created. Correct them and deploy again; \
          Linode will ask you to authorize once more.",
     ));
-    let form = pending.form.with_secrets(&pending.choice);
+    let form = FormValues::from_choice(&pending.choice, catalog.udf_fields());
     Ok(super::configure::invalid(state, &catalog, &form, &errors))
 }

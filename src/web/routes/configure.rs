@@ -59,8 +59,7 @@ pub async fn submit(
         Ok(choice) => choice,
         Err(errors) => return Ok(invalid(&state, &catalog, &form, &errors)),
     };
-    let is_secret = |name: &str| catalog.udf_field(name).is_some_and(|f| f.is_secret());
-    let pending = PendingDeploy::new(choice, form.without_secrets(is_secret), client);
+    let pending = PendingDeploy::new(choice, client);
     session.begin(&pending, &state.pending).await?;
     let url = state.login.authorize_url(&state.scopes, &state.settings.redirect_uri(), &pending.state);
     // A serialized URL is always printable ASCII, so it is always a valid header value.
