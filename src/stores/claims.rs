@@ -46,8 +46,10 @@ impl Claims {
     /// Claims `state`; true for the first caller across every replica.
     pub async fn claim(&self, state: &str) -> Result<bool, StoreUnavailable> {
         match self {
-            // `entry().or_insert` is atomic: of two racing callers, one finds the entry fresh.
-            Self::Memory(cache) => Ok(cache.entry(state.to_owned()).or_insert(()).is_fresh()),
+            // `or_insert_with` coalesces racing callers into one insert, so
+            // exactly one finds the entry fresh; `or_insert` does not (it
+            // checks, then inserts).
+            Self::Memory(cache) => Ok(cache.entry(state.to_owned()).or_insert_with(|| ()).is_fresh()),
             Self::Redis(pool) => {
                 let set: Option<String> = pool
                     .set(
