@@ -71,14 +71,20 @@ pub struct Region {
     /// Such as `Linodes`, `Block Storage`.
     #[serde(default)]
     pub capabilities: Option<Vec<String>>,
+    /// `core` or `distributed`; the wire says `site_type`, the schema `site-type`.
+    #[serde(default, alias = "site-type")]
+    pub site_type: Option<String>,
 }
 
 impl Region {
-    /// Whether new Linodes can be placed here now, as far as Linode says.
+    /// Whether a StackScript deploy can be placed here now, as far as Linode
+    /// says: up, listing the `Linodes` capability, and a core site
+    /// (distributed sites run no StackScripts; Cloud Manager hides them too).
     pub fn accepts_linodes(&self) -> bool {
         let up = self.status.as_deref().is_none_or(|s| s == "ok");
-        let has_linodes = self.capabilities.as_ref().is_none_or(|caps| caps.iter().any(|c| c == "Linodes"));
-        up && has_linodes
+        let has_linodes = self.capabilities.as_ref().is_some_and(|caps| caps.iter().any(|c| c == "Linodes"));
+        let core = self.site_type.as_deref().is_none_or(|t| t == "core");
+        up && has_linodes && core
     }
 }
 
@@ -223,17 +229,16 @@ mod tests {
     }
 
     #[test]
-    fn regions_in_outage_or_without_linodes_take_no_new_linodes() {
-        let region = |status: &str, caps: &[&str]| Region {
-            id: "r".into(),
-            label: None,
-            country: None,
-            status: Some(status.into()),
-            capabilities: Some(caps.iter().map(|c| c.to_string()).collect()),
-        };
-        assert!(region("ok", &["Linodes"]).accepts_linodes());
-        assert!(!region("outage", &["Linodes"]).accepts_linodes());
-        assert!(!region("ok", &["Object Storage"]).accepts_linodes());
+    fn only_core_regions_that_are_up_and_list_linodes_take_a_deploy() {
+        let region = |json: &str| serde_json::from_str::<Region>(json).unwrap().accepts_linodes();
+        assert!(region(r#"{"id":"r","status":"ok","capabilities":["Linodes"],"site_type":"core"}"#));
+        assert!(region(r#"{"id":"r","status":"ok","capabilities":["Linodes"],"site-type":"core"}"#));
+        assert!(region(r#"{"id":"r","status":"ok","capabilities":["Linodes"]}"#), "no site type is core");
+        assert!(!region(r#"{"id":"r","status":"outage","capabilities":["Linodes"]}"#));
+        assert!(!region(r#"{"id":"r","status":"ok","capabilities":["Object Storage"]}"#));
+        assert!(!region(r#"{"id":"r","status":"ok"}"#), "no capabilities listed");
+        assert!(!region(r#"{"id":"r","status":"ok","capabilities":["Linodes"],"site_type":"distributed"}"#));
+        assert!(!region(r#"{"id":"r","status":"ok","capabilities":["Linodes"],"site-type":"distributed"}"#));
     }
 
     #[test]

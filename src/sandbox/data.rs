@@ -50,8 +50,18 @@ pub fn regions() -> Vec<Value> {
             "resolvers": {"ipv4": "192.0.2.53", "ipv6": "2001:db8::53"}
         })
     })
+    .chain([json!({
+        // A distributed site: it takes Linodes but runs no StackScripts, so
+        // the form must not offer it.
+        "id": DISTRIBUTED_REGION, "label": "Denver, CO", "country": "us", "status": "ok",
+        "site_type": "distributed", "capabilities": ["Linodes", "Cloud Firewall", "Distributed Plans"],
+        "resolvers": {"ipv4": "192.0.2.53", "ipv6": "2001:db8::53"}
+    })])
     .collect()
 }
+
+/// The sandbox's distributed region.
+pub const DISTRIBUTED_REGION: &str = "us-den-edge-1";
 
 /// Image ids the sandbox knows, as `linode/…`.
 pub const IMAGES: [&str; 6] = [

@@ -168,7 +168,8 @@ pub fn browser_client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// Plans over two pages, regions (one in outage), and the StackScript.
+/// Plans over two pages, regions (one in outage, one distributed, one
+/// without Linodes), and the StackScript.
 pub async fn mount_catalog(linode: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/v4/linode/types"))
@@ -197,8 +198,12 @@ pub async fn mount_catalog(linode: &MockServer) {
                 region("us-east", "Newark, NJ", "ok"),
                 region("eu-west", "London, UK", "ok"),
                 region("ap-south", "Singapore, SG", "outage"),
+                json!({"id": "us-den-edge-1", "label": "Denver, CO", "country": "us", "status": "ok",
+                       "site_type": "distributed", "capabilities": ["Linodes", "Distributed Plans"]}),
+                json!({"id": "us-storage", "label": "Storage only", "country": "us", "status": "ok",
+                       "site_type": "core", "capabilities": ["Object Storage"]}),
             ],
-            "page": 1, "pages": 1, "results": 3
+            "page": 1, "pages": 1, "results": 5
         })))
         .mount(linode)
         .await;

@@ -342,3 +342,23 @@ async fn paths_and_methods_the_api_does_not_serve_answer_in_linodes_error_shape(
         assert!(body["errors"][0]["reason"].is_string(), "{method} {path}: {body}");
     }
 }
+
+#[tokio::test]
+async fn the_sandbox_lists_a_distributed_region_that_the_form_does_not_offer() {
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+
+    let regions: Value = app.get("/sandbox/v4/regions").await.json().await.unwrap();
+    let distributed: Vec<&Value> =
+        regions["data"].as_array().unwrap().iter().filter(|r| r["site_type"] == "distributed").collect();
+    assert_eq!(distributed.len(), 1);
+    assert!(distributed[0]["capabilities"].as_array().unwrap().contains(&json!("Linodes")));
+
+    let page = html(&app.get("/").await.text().await.unwrap());
+    let options = scraper::Selector::parse("select[name=region] option").unwrap();
+    let offered: Vec<&str> = page.select(&options).filter_map(|o| o.value().attr("value")).collect();
+    assert!(offered.contains(&"us-east"));
+    assert!(!offered.contains(&distributed[0]["id"].as_str().unwrap()), "{offered:?}");
+}

@@ -119,6 +119,7 @@ pub fn configure_page(
                 value: current.join(","),
                 options,
                 generate: values.generate.contains(&field.name),
+                generatable: field.generatable,
             }
         })
         .collect();
@@ -228,6 +229,7 @@ mod tests {
             country: Some("us".into()),
             status: None,
             capabilities: None,
+            site_type: None,
         };
         assert_eq!(region_label(&region), "Newark, NJ (US)");
     }
