@@ -251,7 +251,7 @@ fn udf_values(form: &FormValues, fields: &[FormField]) -> Result<UdfValues, Vec<
     let mut generated = Vec::new();
     for field in fields {
         let mut value = form.udf_value(&field.name);
-        if field.kind == FieldKind::Secret && value.is_empty() && form.generate.contains(&field.name) {
+        if field.generatable && value.is_empty() && form.generate.contains(&field.name) {
             use secrecy::ExposeSecret;
             value = password::generate().expose_secret().to_owned();
             generated.push(Generated {

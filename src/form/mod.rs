@@ -7,10 +7,12 @@
 //! - [`field`]: [`Field`], each field's input name, deep-link key and Linode field.
 //! - [`choice`]: the posted form ([`choice::FormValues`]) and the validated [`choice::Choice`].
 //! - [`udf`]: the StackScript's user-defined fields as form fields, and their checks.
+//! - [`conventions`]: what Marketplace-style fields mean (`user_name`, `disable_root`, emails).
 //! - [`label`]: the new Linode's label; [`ssh_keys`]: the public keys for root.
 //! - [`password`]: how root passwords and secret values are generated, and the visitor's own checked.
 
 pub mod choice;
+pub mod conventions;
 pub mod field;
 pub mod label;
 pub mod password;

@@ -6,10 +6,14 @@
 //! list to pick any of (sent comma-joined), a field without a default is
 //! required, and `stackscript_data` holds at most 65,535 characters in all.
 //! Fields whose name contains `password` are masked, as Cloud Manager does.
+//! Labels and examples are shown as plain text, and free-text fields follow
+//! the Marketplace's conventions ([`conventions`]): a `user_name` is a valid
+//! new Linux user, an `…_email` field an email address.
 
 use std::collections::BTreeMap;
 
 use super::Field;
+use super::conventions::{self, Rule};
 use crate::linode::models::UserDefinedField;
 
 /// Above this many options a `oneof` is a select rather than radio buttons.
@@ -46,6 +50,10 @@ pub struct FormField {
     pub default: Option<String>,
     /// How it is shown.
     pub kind: FieldKind,
+    /// What a free-text value must be.
+    pub rule: Rule,
+    /// Whether the app offers to generate a value (secrets that are not tokens).
+    pub generatable: bool,
 }
 
 impl FormField {
@@ -59,13 +67,17 @@ impl FormField {
             _ if udf.name.to_ascii_lowercase().contains("password") => FieldKind::Secret,
             _ => FieldKind::Text,
         };
-        let label = if udf.label.trim().is_empty() { udf.name.clone() } else { udf.label.clone() };
+        let label = conventions::plain_label(&udf.label);
+        let label = if label.is_empty() { udf.name.clone() } else { label };
+        let generatable = kind == FieldKind::Secret && conventions::can_generate(&udf.name, &label);
         Self {
             name: udf.name.clone(),
+            example: udf.example.as_deref().map(conventions::plain_example).filter(|e| !e.is_empty()),
             label,
-            example: udf.example.clone(),
             default: udf.default.clone(),
+            rule: if kind == FieldKind::Text { Rule::for_name(&udf.name) } else { Rule::Any },
             kind,
+            generatable,
         }
     }
 
@@ -102,7 +114,7 @@ impl FormField {
             FieldKind::ManyOf(options) if !value.split(',').all(|v| options.iter().any(|o| o == v)) => {
                 Err(format!("Choose among: {}.", options.join(", ")))
             }
-            _ => Ok(()),
+            _ => self.rule.check(value).map_err(str::to_owned),
         }
     }
 }

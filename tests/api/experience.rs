@@ -312,7 +312,7 @@ async fn a_linode_error_on_a_stackscript_field_is_shown_next_to_that_field() {
     mount_create(
         &app.linode,
         ResponseTemplate::new(400).set_body_json(
-            json!({"errors": [{"reason": "email must be a valid address", "field": "email"}]}),
+            json!({"errors": [{"reason": "email domain does not accept mail", "field": "email"}]}),
         ),
     )
     .await;
@@ -321,7 +321,7 @@ async fn a_linode_error_on_a_stackscript_field_is_shown_next_to_that_field() {
         ("type", "g6-nanode-1"),
         ("region", "us-east"),
         ("distribution", "linode/debian12"),
-        ("udf_email", "not-an-address"),
+        ("udf_email", "admin@mail.example.invalid"),
     ];
     let response = app.post_form(&fields).await;
     let state = url::Url::parse(response.headers()["location"].to_str().unwrap())
@@ -336,8 +336,8 @@ async fn a_linode_error_on_a_stackscript_field_is_shown_next_to_that_field() {
 
     assert_eq!(response.status(), 400);
     let page = html(&response.text().await.unwrap());
-    assert_eq!(text_of(&page, "#udf_email-error").as_deref(), Some("email must be a valid address"));
-    assert_eq!(attr(&page, "#udf_email", "value").as_deref(), Some("not-an-address"));
+    assert_eq!(text_of(&page, "#udf_email-error").as_deref(), Some("email domain does not accept mail"));
+    assert_eq!(attr(&page, "#udf_email", "value").as_deref(), Some("admin@mail.example.invalid"));
 }
 
 #[tokio::test]

@@ -84,6 +84,8 @@ pub struct UdfInput {
     pub options: Vec<SelectOption>,
     /// Whether the app should generate the secret.
     pub generate: bool,
+    /// Whether the app offers to generate it (not for tokens).
+    pub generatable: bool,
     /// A message next to the field.
     pub error: Option<String>,
 }
