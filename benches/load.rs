@@ -206,7 +206,8 @@ async fn flow(client: &reqwest::Client, base: &str) -> Result<(), String> {
             ("type", "g6-standard-1"),
             ("region", "us-east"),
             ("distribution", "linode/debian12"),
-            ("udf_admin_email", "bench@example.com"),
+            ("udf_user_name", "bench"),
+            ("udf_soa_email_address", "bench@example.com"),
             ("generate", "db_password"),
         ])
         .send()
@@ -328,7 +329,7 @@ async fn sessions(app: &App, count: usize) -> f64 {
                         ("type", "g6-standard-1"),
                         ("region", "us-east"),
                         ("distribution", "linode/debian12"),
-                        ("udf_admin_email", "a@example.com"),
+                        ("udf_soa_email_address", "a@example.com"),
                         ("generate", "db_password"),
                     ])
                     .send()

@@ -70,6 +70,10 @@ impl Offer for CatalogData {
         self.stackscript.images.iter().any(|i| i == id)
     }
 
+    fn offers_backups(&self, plan: &str) -> bool {
+        self.type_by_id(plan).is_some_and(|t| t.addons.as_ref().is_some_and(|a| a.backups.is_some()))
+    }
+
     fn udf_fields(&self) -> &[FormField] {
         &self.fields
     }

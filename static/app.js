@@ -2,8 +2,55 @@
 // - Copy buttons next to passwords.
 // - Live status of a new server on the success page (server-sent events,
 //   falling back to polling the status URL).
+// - The price of the chosen plan in the chosen region on the form, from the
+//   words the server put in data-prices (without scripts, the form's
+//   "Update the price" button asks the server for them).
 (function () {
   "use strict";
+
+  var priceBox = document.getElementById("price");
+  if (priceBox) {
+    var table = JSON.parse(priceBox.getAttribute("data-prices") || "{}");
+    var plan = document.getElementById("type");
+    var region = document.getElementById("region");
+    var backups = document.getElementById("backups");
+    var backupsHint = document.getElementById("backups-hint");
+    var hintStart = "Daily and weekly backups of the whole server, kept by Linode";
+    var words = function (planId, regionId) {
+      var byRegion = table[planId] || {};
+      return byRegion[regionId] || byRegion[""];
+    };
+    var setText = function (id, text) {
+      var el = document.getElementById(id);
+      if (el) { el.textContent = text; }
+    };
+    var update = function () {
+      var regionId = region ? region.value : "";
+      if (plan) {
+        Array.prototype.forEach.call(plan.options, function (option) {
+          var w = words(option.value, regionId);
+          if (w) { option.textContent = w[0]; }
+        });
+      }
+      var chosen = words(plan ? plan.value : "", regionId);
+      if (!chosen) { return; }
+      var withBackups = backups && backups.checked && chosen[2];
+      setText("price-plan", chosen[1]);
+      setText("price-backups", chosen[2]);
+      setText("price-total", withBackups ? chosen[3] : chosen[1]);
+      var line = document.getElementById("price-backups-line");
+      if (line) { line.hidden = !withBackups; }
+      if (backupsHint) {
+        backupsHint.textContent = chosen[2]
+          ? hintStart + ": " + chosen[2] + " for this plan in this region."
+          : hintStart + ".";
+      }
+    };
+    [plan, region, backups].forEach(function (el) {
+      if (el) { el.addEventListener("change", update); }
+    });
+    update();
+  }
 
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) { return; }

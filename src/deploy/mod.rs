@@ -1,5 +1,12 @@
 //! The deploy itself, independent of HTTP: exchange the code for a token,
-//! check the grant, create the instance.
+//! check the grant, check that the user may add Linodes, create the instance.
+//!
+//! A restricted Linode user may lack the "Add Linodes" grant: `GET
+//! /profile/grants` (readable with any scope) says so before anything is
+//! created. When that read fails, the create goes ahead and Linode decides.
+//! With the visitor's keys asked for, `GET /profile` names the user whose
+//! keys Linode installs (`authorized_users`); if it cannot be read, nothing
+//! is created rather than a server the visitor expected to reach by key.
 //!
 //! The create call is made once and never retried (a retry after a timeout
 //! can bill a second server). On every failure after the token was issued,
@@ -61,6 +68,12 @@ pub enum DeployError {
         /// The granted scopes, comma-joined.
         granted: String,
     },
+    /// The user is restricted and may not add Linodes.
+    #[error("the Linode user may not add Linodes")]
+    NotPermitted,
+    /// The profile, for the visitor's own SSH keys, could not be read.
+    #[error("the profile could not be read")]
+    Profile(#[source] LinodeError),
     /// The create call failed.
     #[error("instance create failed")]
     Create(#[source] LinodeError),
@@ -72,6 +85,8 @@ impl DeployError {
         match self {
             Self::TokenExchange(_) => "token_exchange",
             Self::InsufficientScopes { .. } => "insufficient_scopes",
+            Self::NotPermitted => "not_permitted",
+            Self::Profile(_) => "profile_unreadable",
             Self::Create(LinodeError::Timeout) => "create_timeout",
             Self::Create(LinodeError::Status { status, .. }) if status.as_u16() == 429 => "rate_limited",
             Self::Create(LinodeError::Status { status, .. }) if status.is_client_error() => "create_refused",
@@ -127,6 +142,19 @@ impl Deployer {
         if !grant.scopes.allows_creating_linodes() {
             return Err(DeployError::InsufficientScopes { granted: grant.scopes.to_string() });
         }
+        let token = &grant.access_token;
+        match self.api.grants(token).await {
+            Ok(Some(grants)) if !grants.global.add_linodes => return Err(DeployError::NotPermitted),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "grants could not be read; Linode will decide on the create")
+            }
+        }
+        let authorized_users = if choice.profile_keys {
+            vec![self.api.profile(token).await.map_err(DeployError::Profile)?.username]
+        } else {
+            Vec::new()
+        };
         let (root_pass, generated) = match &choice.root_pass {
             Some(own) => (SecretString::from(own.clone()), None),
             None => {
@@ -144,9 +172,10 @@ impl Deployer {
             label: Some(choice.label.to_string()),
             authorized_keys: choice.authorized_keys.clone(),
             stackscript_data: choice.stackscript_data.clone(),
+            backups_enabled: choice.backups,
+            authorized_users,
         };
-        let instance =
-            self.api.create_instance(&grant.access_token, &body).await.map_err(DeployError::Create)?;
+        let instance = self.api.create_instance(token, &body).await.map_err(DeployError::Create)?;
         Ok((instance, generated))
     }
 }

@@ -159,6 +159,10 @@ pub struct Progress {
     pub label: String,
     /// Its first public IPv4 address.
     pub ip: Option<String>,
+    /// Who signs in over SSH: the sudo user a Marketplace-style script
+    /// creates, or root when none.
+    #[serde(default)]
+    pub ssh_user: Option<String>,
     /// Where it is.
     pub stage: Stage,
     /// When the instance was created (seconds since the Unix epoch).
@@ -169,15 +173,22 @@ pub struct Progress {
 
 impl Progress {
     /// A server just created, its token held for at most `hold_for`.
-    pub fn created(instance: &Instance, hold_for: Duration) -> Self {
+    pub fn created(instance: &Instance, ssh_user: Option<String>, hold_for: Duration) -> Self {
         let now = unix_now();
         Self {
             label: instance.label.clone(),
             ip: instance.ipv4.first().cloned(),
+            ssh_user,
             stage: Stage::from_linode(&instance.status),
             created_at: now,
             access: Access::Held { until: now + hold_for.as_secs() },
         }
+    }
+
+    /// The SSH command that signs in: `ssh USER@IP`, once there is an address.
+    pub fn ssh_command(&self) -> Option<String> {
+        let user = self.ssh_user.as_deref().unwrap_or("root");
+        self.ip.as_ref().map(|ip| format!("ssh {user}@{ip}"))
     }
 
     /// Takes in a fresh read of the instance; true when anything shown changed.
@@ -231,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_new_deploy_holds_access_until_its_bound() {
-        let progress = Progress::created(&instance("provisioning", &[]), Duration::from_secs(600));
+        let progress = Progress::created(&instance("provisioning", &[]), None, Duration::from_secs(600));
         assert_eq!(progress.stage, Stage::Provisioning);
         let Access::Held { until } = progress.access else { panic!("held") };
         assert!(until >= progress.created_at + 600);
@@ -240,7 +251,7 @@ mod tests {
 
     #[test]
     fn only_a_running_server_is_done_with_the_token() {
-        let mut progress = Progress::created(&instance("provisioning", &[]), Duration::from_secs(600));
+        let mut progress = Progress::created(&instance("provisioning", &[]), None, Duration::from_secs(600));
         assert_eq!(progress.done_with_token(), None);
         assert!(progress.observe(&instance("booting", &["192.0.2.1"])));
         assert_eq!((progress.done_with_token(), progress.ip.as_deref()), (None, Some("192.0.2.1")));
@@ -251,7 +262,7 @@ mod tests {
 
     #[test]
     fn access_is_revoked_once_and_keeps_its_first_reason() {
-        let mut progress = Progress::created(&instance("booting", &[]), Duration::from_secs(600));
+        let mut progress = Progress::created(&instance("booting", &[]), None, Duration::from_secs(600));
         progress.revoke(Revoked::VisitorLeft);
         progress.revoke(Revoked::Shutdown);
         assert_eq!(progress.access.revoked(), Some(Revoked::VisitorLeft));

@@ -152,9 +152,14 @@ impl Watches {
     /// revoked at once and the watch starts finished. With the registry full
     /// of watches that still hold tokens, nothing is kept: the token is
     /// revoked at once and the caller gets that progress to show.
-    pub async fn start(self: &Arc<Self>, instance: &Instance, token: SecretString) -> Started {
+    pub async fn start(
+        self: &Arc<Self>,
+        instance: &Instance,
+        ssh_user: Option<String>,
+        token: SecretString,
+    ) -> Started {
         let id = crate::random::hex(16);
-        let progress = Progress::created(instance, self.timing.hard_bound);
+        let progress = Progress::created(instance, ssh_user, self.timing.hard_bound);
         let watch = Arc::new(Watch {
             progress: watch::Sender::new(progress),
             last_seen: Mutex::new(Instant::now()),

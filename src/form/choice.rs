@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::field::GENERATE_INPUT;
 use super::{Field, Offer};
+use crate::form::conventions::{self, SshLogin};
 use crate::form::label::Label;
 use crate::form::password;
 use crate::form::ssh_keys;
@@ -36,6 +37,12 @@ pub struct FormValues {
     pub udf: BTreeMap<String, Vec<String>>,
     /// Secret UDFs the visitor asked the app to fill with a generated value.
     pub generate: Vec<String>,
+    /// Whether Backups are ticked.
+    #[serde(default)]
+    pub backups: bool,
+    /// Whether the keys of the visitor's Linode profile are to be installed.
+    #[serde(default)]
+    pub profile_keys: bool,
 }
 
 impl fmt::Debug for FormValues {
@@ -65,6 +72,8 @@ impl FormValues {
                 Some(Field::Label) => values.label = value,
                 Some(Field::SshKeys) => values.ssh_keys = value,
                 Some(Field::RootPass) => values.root_pass = value,
+                Some(Field::Backups) => values.backups = !value.is_empty(),
+                Some(Field::ProfileKeys) => values.profile_keys = !value.is_empty(),
                 Some(Field::Udf(name)) => values.udf.entry(name).or_default().push(value),
                 None => {}
             }
@@ -99,6 +108,8 @@ impl FormValues {
             root_pass: choice.root_pass.clone().unwrap_or_default(),
             udf,
             generate: generated,
+            backups: choice.backups,
+            profile_keys: choice.profile_keys,
         }
     }
 
@@ -128,6 +139,12 @@ pub struct Choice {
     pub stackscript_data: BTreeMap<String, String>,
     /// Secret fields the app generated, to show once.
     pub generated: Vec<Generated>,
+    /// Whether the new Linode is enrolled in Backups.
+    #[serde(default)]
+    pub backups: bool,
+    /// Whether the SSH keys of the visitor's Linode profile go to root.
+    #[serde(default)]
+    pub profile_keys: bool,
 }
 
 /// A value the app generated for a secret StackScript field.
@@ -222,6 +239,18 @@ impl Choice {
         };
         let (stackscript_data, generated) =
             udf_values(form, offer.udf_fields()).map_err(|e| errors.extend(e)).unwrap_or_default();
+        let login = ssh_login(&stackscript_data, offer.udf_fields());
+        let has_keys = authorized_keys.as_ref().is_some_and(|k| !k.is_empty()) || form.profile_keys;
+        if login.is_some_and(|l| l.root_off) && !has_keys {
+            errors.push(FieldError::new(
+                Field::Udf(conventions::DISABLE_ROOT.to_owned()),
+                "With root and password logins over SSH off, only an SSH key lets you in: add one under \
+                 Optional (or tick \"Also install the SSH keys from my Linode profile\"), or choose No.",
+            ));
+        }
+        if form.backups && type_id.as_deref().is_some_and(|plan| !offer.offers_backups(plan)) {
+            errors.push(FieldError::new(Field::Backups, "Linode offers no Backups for this plan."));
+        }
 
         match (type_id, region, image, label, authorized_keys) {
             (Some(type_id), Some(region), Some(image), Some(label), Some(authorized_keys))
@@ -236,11 +265,31 @@ impl Choice {
                     root_pass,
                     stackscript_data,
                     generated,
+                    backups: form.backups,
+                    profile_keys: form.profile_keys,
                 })
             }
             _ => Err(errors),
         }
     }
+}
+
+impl Choice {
+    /// How the visitor will sign in over SSH, when the StackScript creates a
+    /// sudo user (Marketplace style); `None` means as root.
+    pub fn ssh_login(&self, fields: &[FormField]) -> Option<SshLogin> {
+        ssh_login(&self.stackscript_data, fields)
+    }
+}
+
+fn ssh_login(data: &BTreeMap<String, String>, fields: &[FormField]) -> Option<SshLogin> {
+    let field = |name: &str| fields.iter().find(|f| f.name == name);
+    field(conventions::USER_NAME)?;
+    SshLogin::from_values(
+        data.get(conventions::USER_NAME).map(String::as_str),
+        data.get(conventions::DISABLE_ROOT).map(String::as_str),
+        field(conventions::DISABLE_ROOT).and_then(|f| f.default.as_deref()),
+    )
 }
 
 type UdfValues = (BTreeMap<String, String>, Vec<Generated>);
@@ -291,6 +340,9 @@ mod tests {
         }
         fn offers_image(&self, id: &str) -> bool {
             id == "linode/debian12"
+        }
+        fn offers_backups(&self, plan: &str) -> bool {
+            plan == "g6-nanode-1"
         }
         fn udf_fields(&self) -> &[FormField] {
             &self.0
@@ -352,6 +404,28 @@ mod tests {
         assert_eq!(choice.generated.len(), 1);
         assert_eq!((choice.generated[0].name.as_str(), &choice.generated[0].value), ("db_password", value));
         assert!(value.len() >= 22);
+    }
+
+    #[test]
+    fn backups_and_profile_keys_are_kept_when_ticked_and_backups_need_an_offer() {
+        let mut pairs = BASE.to_vec();
+        pairs.extend([("generate", "db_password"), ("backups", "yes"), ("profile_keys", "yes")]);
+        let choice = Choice::parse(&form(&pairs), &catalog(), "app").unwrap();
+        assert!(choice.backups && choice.profile_keys);
+        let shown = FormValues::from_choice(&choice, catalog().udf_fields());
+        assert!(shown.backups && shown.profile_keys, "shown again as ticked");
+
+        pairs[0] = ("type", "g6-standard-2");
+        let errors = Choice::parse(&form(&pairs), &catalog(), "app").unwrap_err();
+        assert_eq!(errors[0].field, Some(Field::Backups));
+
+        let unticked = Choice::parse(
+            &form(&[BASE.as_slice(), &[("generate", "db_password")]].concat()),
+            &catalog(),
+            "app",
+        );
+        let unticked = unticked.unwrap();
+        assert!(!unticked.backups && !unticked.profile_keys);
     }
 
     #[test]

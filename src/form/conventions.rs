@@ -16,6 +16,30 @@ pub const USER_NAME: &str = "user_name";
 /// The UDF that turns root and password logins over SSH off when `Yes`.
 pub const DISABLE_ROOT: &str = "disable_root";
 
+/// How a visitor signs in to a server a Marketplace-style script set up:
+/// as the sudo user it created, with root's SSH login perhaps turned off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshLogin {
+    /// The sudo user (`user_name`).
+    pub user: String,
+    /// Whether `disable_root` is `Yes`: root and password logins over SSH are off.
+    pub root_off: bool,
+}
+
+impl SshLogin {
+    /// The login for the values sent: `None` unless the script asked for a
+    /// `user_name`; `disable_root` is its value, else its default.
+    pub fn from_values(
+        user_name: Option<&str>,
+        disable_root: Option<&str>,
+        disable_root_default: Option<&str>,
+    ) -> Option<Self> {
+        let user = user_name.filter(|u| !u.is_empty())?.to_owned();
+        let root_off = disable_root.or(disable_root_default).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+        Some(Self { user, root_off })
+    }
+}
+
 /// Names Debian and Ubuntu already give to system accounts and groups; a
 /// sudo user with one of them fails to be created or takes over a service.
 const RESERVED_USER_NAMES: &[&str] = &[
@@ -239,6 +263,23 @@ mod tests {
             plain_example("user@domain.tld (Requires API token)"),
             "user@domain.tld (Requires API token)"
         );
+    }
+
+    #[test]
+    fn a_sudo_user_is_the_login_and_disable_root_falls_back_to_its_default() {
+        let login = |u, d, default| SshLogin::from_values(u, d, default);
+        assert_eq!(login(None, Some("Yes"), None), None, "no user_name, no sudo login");
+        assert_eq!(login(Some(""), None, None), None);
+        assert_eq!(
+            login(Some("alex"), None, Some("No")),
+            Some(SshLogin { user: "alex".into(), root_off: false })
+        );
+        assert_eq!(
+            login(Some("alex"), None, Some("Yes")),
+            Some(SshLogin { user: "alex".into(), root_off: true })
+        );
+        assert_eq!(login(Some("alex"), Some("Yes"), Some("No")).map(|l| l.root_off), Some(true));
+        assert_eq!(login(Some("alex"), Some("No"), Some("Yes")).map(|l| l.root_off), Some(false));
     }
 
     #[test]

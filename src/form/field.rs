@@ -25,6 +25,11 @@ pub enum Field {
     SshKeys,
     /// The visitor's own root password.
     RootPass,
+    /// Linode's Backup service: a checkbox `backups`, `backups_enabled` at Linode.
+    Backups,
+    /// The SSH keys of the visitor's Linode profile: a checkbox
+    /// `profile_keys`, the profile's user name in `authorized_users` at Linode.
+    ProfileKeys,
     /// A StackScript field, by UDF name: `udf_<name>` on the form, a key of
     /// `stackscript_data` at Linode.
     Udf(String),
@@ -40,6 +45,8 @@ impl Field {
             Self::Label => "label".into(),
             Self::SshKeys => "ssh_keys".into(),
             Self::RootPass => "root_pass".into(),
+            Self::Backups => "backups".into(),
+            Self::ProfileKeys => "profile_keys".into(),
             Self::Udf(name) => format!("{UDF_INPUT_PREFIX}{name}").into(),
         }
     }
@@ -53,6 +60,8 @@ impl Field {
             Self::Label => "label".into(),
             Self::SshKeys => "authorized_keys".into(),
             Self::RootPass => "root_pass".into(),
+            Self::Backups => "backups_enabled".into(),
+            Self::ProfileKeys => "authorized_users".into(),
             Self::Udf(name) => format!("stackscript_data.{name}").into(),
         }
     }
@@ -66,6 +75,8 @@ impl Field {
             "label" => Self::Label,
             "ssh_keys" => Self::SshKeys,
             "root_pass" => Self::RootPass,
+            "backups" => Self::Backups,
+            "profile_keys" => Self::ProfileKeys,
             other => Self::Udf(other.strip_prefix(UDF_INPUT_PREFIX)?.to_owned()),
         })
     }
@@ -92,6 +103,8 @@ impl Field {
             "label" => Self::Label,
             "authorized_keys" => Self::SshKeys,
             "root_pass" => Self::RootPass,
+            "backups_enabled" => Self::Backups,
+            "authorized_users" => Self::ProfileKeys,
             other => {
                 let name = other.strip_prefix("stackscript_data.").unwrap_or(other);
                 return is_udf(name).then(|| Self::Udf(name.to_owned()));
@@ -104,8 +117,16 @@ impl Field {
 mod tests {
     use super::*;
 
-    const ALL: [Field; 6] =
-        [Field::Plan, Field::Region, Field::Image, Field::Label, Field::SshKeys, Field::RootPass];
+    const ALL: [Field; 8] = [
+        Field::Plan,
+        Field::Region,
+        Field::Image,
+        Field::Label,
+        Field::SshKeys,
+        Field::RootPass,
+        Field::Backups,
+        Field::ProfileKeys,
+    ];
 
     #[test]
     fn every_field_reads_back_from_its_input_and_its_linode_name() {

@@ -30,6 +30,8 @@ pub trait Offer {
     fn offers_region(&self, id: &str) -> bool;
     /// Whether the StackScript may be deployed on this image.
     fn offers_image(&self, id: &str) -> bool;
+    /// Whether Backups can be added to the plan with this id.
+    fn offers_backups(&self, plan: &str) -> bool;
     /// The StackScript's fields, built once per catalog.
     fn udf_fields(&self) -> &[udf::FormField];
     /// The StackScript field called `name`, if it has one.

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::LinodeError;
-use super::models::{CreateInstance, Instance, LinodeType, Page, Region, StackScript};
+use super::models::{CreateInstance, Grants, Instance, LinodeType, Page, Profile, Region, StackScript};
 
 /// Filter Linode applies to `GET /linode/types`: plans whose label contains "Linode".
 pub const TYPES_FILTER: &str = r#"{"label":{"+contains":"Linode"}}"#;
@@ -72,6 +72,33 @@ impl LinodeClient {
         let request =
             self.request(Method::GET, &format!("/linode/instances/{id}")).bearer_auth(token.expose_secret());
         send(request, "get_instance").await
+    }
+
+    /// The visitor's profile (any scope may read it): their user name.
+    #[tracing::instrument(skip_all)]
+    pub async fn profile(&self, token: &SecretString) -> Result<Profile, LinodeError> {
+        send(self.request(Method::GET, "/profile").bearer_auth(token.expose_secret()), "get_profile").await
+    }
+
+    /// What the visitor may do on the account (any scope may read it):
+    /// `None` for an unrestricted user, whom Linode answers with a bare 204.
+    #[tracing::instrument(skip_all)]
+    pub async fn grants(&self, token: &SecretString) -> Result<Option<Grants>, LinodeError> {
+        let request = self.request(Method::GET, "/profile/grants").bearer_auth(token.expose_secret());
+        let started = std::time::Instant::now();
+        let outcome = async {
+            let response = request.send().await.map_err(LinodeError::transport)?;
+            match response.status() {
+                reqwest::StatusCode::NO_CONTENT => Ok(None),
+                status if status.is_success() => {
+                    response.json().await.map(Some).map_err(LinodeError::transport)
+                }
+                _ => Err(LinodeError::from_response(response).await),
+            }
+        }
+        .await;
+        crate::metrics::linode_call("get_profile_grants", &outcome_label(&outcome), started);
+        outcome
     }
 
     /// Follows every page of a list, with the same filter on each.

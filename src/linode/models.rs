@@ -41,6 +41,65 @@ pub struct LinodeType {
     /// Disk in MB.
     #[serde(default)]
     pub disk: Option<u64>,
+    /// Prices that differ from `price` in some regions.
+    #[serde(default)]
+    pub region_prices: Vec<RegionPrice>,
+    /// Optional services, such as Backups, and their prices.
+    #[serde(default)]
+    pub addons: Option<Addons>,
+}
+
+impl LinodeType {
+    /// What the plan costs in `region`: its region price where Linode lists
+    /// one, else the default price.
+    pub fn price_in(&self, region: &str) -> Option<Price> {
+        in_region(self.price.as_ref(), &self.region_prices, region)
+    }
+
+    /// What Backups for this plan cost in `region`, when Linode offers them.
+    pub fn backups_price_in(&self, region: &str) -> Option<Price> {
+        let backups = self.addons.as_ref()?.backups.as_ref()?;
+        in_region(backups.price.as_ref(), &backups.region_prices, region)
+    }
+}
+
+fn in_region(default: Option<&Price>, by_region: &[RegionPrice], region: &str) -> Option<Price> {
+    match by_region.iter().find(|p| p.id == region) {
+        Some(p) => Some(Price { monthly: p.monthly, hourly: p.hourly }),
+        None => default.cloned(),
+    }
+}
+
+/// A price that applies in one region only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionPrice {
+    /// The region's id, such as `id-cgk`.
+    pub id: String,
+    /// US dollars a month there.
+    #[serde(default)]
+    pub monthly: Option<f64>,
+    /// US dollars an hour there.
+    #[serde(default)]
+    pub hourly: Option<f64>,
+}
+
+/// A plan's optional services.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Addons {
+    /// Linode's Backup service.
+    #[serde(default)]
+    pub backups: Option<BackupsAddon>,
+}
+
+/// What Backups cost for a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupsAddon {
+    /// The default price.
+    #[serde(default)]
+    pub price: Option<Price>,
+    /// Prices that differ in some regions.
+    #[serde(default)]
+    pub region_prices: Vec<RegionPrice>,
 }
 
 /// Monthly and hourly price of a plan.
@@ -156,6 +215,12 @@ pub struct CreateInstance {
     /// Values for the StackScript's fields, by UDF name.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub stackscript_data: std::collections::BTreeMap<String, String>,
+    /// Enrols the new Linode in Backups (billed); sent only when chosen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub backups_enabled: bool,
+    /// Profile users whose SSH keys go to root's authorized keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorized_users: Vec<String>,
 }
 
 fn expose<S: serde::Serializer>(secret: &secrecy::SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -186,6 +251,33 @@ pub struct Instance {
     /// Region id.
     #[serde(default)]
     pub region: String,
+}
+
+/// The signed-in user (`GET /profile`), as far as this app reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The user name, which `authorized_users` takes.
+    pub username: String,
+    /// Whether the user is limited by grants.
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+/// A restricted user's grants (`GET /profile/grants`, 200); an unrestricted
+/// user gets a 204 and no body instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grants {
+    /// Account-wide grants.
+    #[serde(default)]
+    pub global: GlobalGrants,
+}
+
+/// Account-wide grants, as far as a deploy needs them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GlobalGrants {
+    /// Whether the user may create Linodes.
+    #[serde(default)]
+    pub add_linodes: bool,
 }
 
 fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -219,6 +311,8 @@ mod tests {
             label: None,
             authorized_keys: Vec::new(),
             stackscript_data: Default::default(),
+            backups_enabled: false,
+            authorized_users: Vec::new(),
         };
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(
@@ -239,6 +333,25 @@ mod tests {
         assert!(!region(r#"{"id":"r","status":"ok"}"#), "no capabilities listed");
         assert!(!region(r#"{"id":"r","status":"ok","capabilities":["Linodes"],"site_type":"distributed"}"#));
         assert!(!region(r#"{"id":"r","status":"ok","capabilities":["Linodes"],"site-type":"distributed"}"#));
+    }
+
+    #[test]
+    fn a_region_price_wins_over_the_default_for_the_plan_and_its_backups() {
+        let plan: LinodeType = serde_json::from_str(
+            r#"{"id":"g6-nanode-1","label":"Nanode 1GB",
+                "price":{"monthly":5.0,"hourly":0.0075},
+                "region_prices":[{"id":"id-cgk","monthly":6.0,"hourly":0.009}],
+                "addons":{"backups":{"price":{"monthly":2.0,"hourly":0.003},
+                    "region_prices":[{"id":"br-gru","monthly":3.0,"hourly":0.0045}]}}}"#,
+        )
+        .unwrap();
+        let price = |m: f64, h: f64| Some(Price { monthly: Some(m), hourly: Some(h) });
+        assert_eq!(plan.price_in("us-east"), price(5.0, 0.0075));
+        assert_eq!(plan.price_in("id-cgk"), price(6.0, 0.009));
+        assert_eq!(plan.backups_price_in("id-cgk"), price(2.0, 0.003));
+        assert_eq!(plan.backups_price_in("br-gru"), price(3.0, 0.0045));
+        let bare: LinodeType = serde_json::from_str(r#"{"id":"x","label":"X"}"#).unwrap();
+        assert_eq!((bare.price_in("us-east"), bare.backups_price_in("us-east")), (None, None));
     }
 
     #[test]

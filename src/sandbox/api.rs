@@ -7,12 +7,13 @@ use std::time::Instant;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::data;
-use super::state::{SandboxState, SimInstance};
+use super::state::{IssuedToken, SandboxState, SimInstance, SimUser};
 use super::wire::{self, ApiError, Paging};
 use crate::linode::{Access, OAuthScopes, Scope};
 
@@ -24,6 +25,8 @@ pub fn routes() -> Router<Arc<SandboxState>> {
         .route("/linode/stackscripts/{id}", get(stackscript))
         .route("/linode/instances", axum::routing::post(create_instance))
         .route("/linode/instances/{id}", get(instance))
+        .route("/profile", get(profile))
+        .route("/profile/grants", get(grants))
         // Linode answers every path and method it does not serve in its own
         // error shape; its command-line client cannot read an HTML page.
         .fallback(|| async { ApiError::not_found() })
@@ -63,13 +66,59 @@ pub(super) fn authorize(
     headers: &HeaderMap,
     needed: Scope,
 ) -> Result<OAuthScopes, ApiError> {
+    let scopes = bearer(sandbox, headers)?.scopes;
+    if scopes.allows(needed) { Ok(scopes) } else { Err(ApiError::scope()) }
+}
+
+/// The live token in the `Authorization` header, whatever its scopes.
+fn bearer(sandbox: &SandboxState, headers: &HeaderMap) -> Result<IssuedToken, ApiError> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(ApiError::invalid_token)?;
-    let scopes = sandbox.token_scopes(token.trim()).ok_or_else(ApiError::invalid_token)?;
-    if scopes.allows(needed) { Ok(scopes) } else { Err(ApiError::scope()) }
+    sandbox.live_token(token.trim()).ok_or_else(ApiError::invalid_token)
+}
+
+/// `GET /profile`: any live token may read it, whatever its scopes.
+async fn profile(State(sandbox): State<Arc<SandboxState>>, headers: HeaderMap) -> ApiResult {
+    let user = bearer(&sandbox, &headers)?.user;
+    Ok(Json(json!({
+        "username": user.username(),
+        "email": format!("{}@example.com", user.username()),
+        "restricted": user != SimUser::Owner,
+        "uid": 1000 + SimUser::ALL.iter().position(|u| *u == user).unwrap_or(0),
+        "timezone": "UTC",
+        "email_notifications": true,
+        "ip_whitelist_enabled": false,
+        "lish_auth_method": "keys_only",
+        "authorized_keys": null,
+        "two_factor_auth": false,
+        "referrals": {"code": "", "url": "", "total": 0, "completed": 0, "pending": 0, "credit": 0},
+        "authentication_type": "password",
+        "verified_phone_number": null
+    })))
+}
+
+/// `GET /profile/grants`: 204 with no body for the owner, the grants of a
+/// restricted user otherwise; any live token may read it.
+async fn grants(State(sandbox): State<Arc<SandboxState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let user = bearer(&sandbox, &headers)?.user;
+    if user == SimUser::Owner {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(Json(json!({
+        "global": {
+            "account_access": null, "add_databases": false, "add_domains": false, "add_firewalls": false,
+            "add_images": false, "add_linodes": user.may_add_linodes(), "add_longview": false,
+            "add_nodebalancers": false, "add_placement_groups": false, "add_stackscripts": false,
+            "add_volumes": false, "add_vpcs": false, "cancel_account": false,
+            "child_account_access": null, "longview_subscription": false
+        },
+        "linode": [], "stackscript": [], "domain": [], "nodebalancer": [], "image": [], "longview": [],
+        "volume": [], "database": [], "firewall": [], "vpc": [], "placement_group": []
+    }))
+    .into_response())
 }
 
 async fn create_instance(
@@ -78,6 +127,9 @@ async fn create_instance(
     body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult {
     authorize(&sandbox, &headers, Scope::Family("linodes", Access::ReadWrite))?;
+    if !bearer(&sandbox, &headers)?.user.may_add_linodes() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Unauthorized"));
+    }
     let Ok(Json(Value::Object(body))) = body else {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "Request body must be a JSON object"));
     };
@@ -118,7 +170,8 @@ async fn create_instance(
         "updated": "2026-11-23T10:00:00",
         "hypervisor": "kvm",
         "specs": {"disk": 25600, "memory": 1024, "vcpus": 1, "gpus": 0, "transfer": 1000},
-        "alerts": {}, "backups": {"enabled": false}, "watchdog_enabled": true
+        "alerts": {}, "watchdog_enabled": true,
+        "backups": {"enabled": body.get("backups_enabled") == Some(&json!(true)), "available": false}
     });
     records.instances.insert(id, SimInstance { body: instance.clone(), created: Instant::now() });
     records.instance_order.push_back(id);

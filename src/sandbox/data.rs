@@ -22,10 +22,30 @@ pub fn types() -> Vec<Value> {
             "id": id, "label": label, "class": class, "vcpus": vcpus, "memory": memory, "disk": disk,
             "transfer": memory / 1024 * 1000, "network_out": 1000, "gpus": 0, "successor": null,
             "price": {"monthly": monthly, "hourly": hourly},
-            "addons": {"backups": {"price": {"monthly": monthly / 5.0, "hourly": hourly / 5.0}}}
+            "region_prices": region_prices(monthly, hourly, PLAN_MARKUP),
+            "addons": {"backups": {
+                "price": {"monthly": monthly / 5.0, "hourly": hourly / 5.0},
+                "region_prices": region_prices(monthly / 5.0, hourly / 5.0, BACKUPS_MARKUP)
+            }}
         })
     })
     .collect()
+}
+
+/// Regions where Linode charges more than its default prices, as it does
+/// in Jakarta and São Paulo.
+pub const PRICIER_REGIONS: [&str; 2] = ["id-cgk", "br-gru"];
+const PLAN_MARKUP: f64 = 1.2;
+const BACKUPS_MARKUP: f64 = 1.25;
+
+/// The `region_prices` of a price in [`PRICIER_REGIONS`]: monthly to the
+/// cent, hourly to five decimals, as Linode lists them.
+fn region_prices(monthly: f64, hourly: f64, markup: f64) -> Value {
+    let round = |x: f64, places: i32| (x * 10f64.powi(places)).round() / 10f64.powi(places);
+    PRICIER_REGIONS
+        .iter()
+        .map(|id| json!({"id": id, "monthly": round(monthly * markup, 2), "hourly": round(hourly * markup, 5)}))
+        .collect()
 }
 
 /// Regions with labels and countries.
@@ -41,6 +61,8 @@ pub fn regions() -> Vec<Value> {
         ("ap-south", "Singapore, SG", "sg"),
         ("ap-northeast", "Tokyo, JP", "jp"),
         ("ap-southeast", "Sydney, AU", "au"),
+        ("id-cgk", "Jakarta, ID", "id"),
+        ("br-gru", "São Paulo, BR", "br"),
     ]
     .into_iter()
     .map(|(id, label, country)| {
@@ -73,8 +95,12 @@ pub const IMAGES: [&str; 6] = [
     "linode/rocky9",
 ];
 
-/// The demo StackScript: its images and user-defined fields cover `oneof`,
-/// `manyof`, defaults, and a password field without a default (so required).
+/// The demo StackScript, written the way Linode Marketplace scripts are: a
+/// sudo user to create (`user_name`), root's SSH login to turn off
+/// (`disable_root`), an email for certificates and the DNS zone
+/// (`soa_email_address`), an optional API token (`token_password`), labels
+/// with Markdown-ish emphasis, and `oneof`, `manyof`, defaults and a
+/// password without a default (so required).
 pub fn demo_stackscript(id: u64) -> Value {
     json!({
         "id": id,
@@ -92,23 +118,37 @@ pub fn demo_stackscript(id: u64) -> Value {
         "rev_note": "Demo",
         "script": DEMO_SCRIPT,
         "user_defined_fields": [
+            {"name": "user_name", "label": "The limited sudo user to be created for the Linode: *No Capital Letters or Special Characters*"},
+            {"name": "disable_root", "label": "Disable root access over SSH?", "oneof": "Yes,No", "default": "No"},
             {"name": "site_name", "label": "Site name", "example": "My blog", "default": "My site"},
             {"name": "web_server", "label": "Web server", "oneof": "nginx,apache", "default": "nginx"},
             {"name": "php_version", "label": "PHP version", "oneof": "8.1,8.2,8.3,8.4,none", "default": "8.3"},
             {"name": "extras", "label": "Extra packages", "manyof": "git,htop,ufw,fail2ban,certbot", "default": "ufw"},
-            {"name": "admin_email", "label": "Administrator's email", "example": "you@example.com"},
-            {"name": "db_password", "label": "Database password", "example": "a long random string"}
+            {"name": "soa_email_address", "label": "Email address (for the Let's Encrypt certificate and the DNS SOA record)", "example": "you@example.com"},
+            {"name": "db_password", "label": "Database password", "example": "a long random string"},
+            {"name": "token_password", "label": "Your Linode API token. This is needed to create your server's DNS records", "default": ""},
+            {"name": "domain", "label": "Domain", "example": "The domain for the DNS record: example.com (Requires API token)", "default": ""}
         ]
     })
 }
 
 const DEMO_SCRIPT: &str = r#"#!/bin/bash
+#<UDF name="user_name" label="The limited sudo user to be created for the Linode: *No Capital Letters or Special Characters*">
+#<UDF name="disable_root" label="Disable root access over SSH?" oneOf="Yes,No" default="No">
 #<UDF name="site_name" label="Site name" example="My blog" default="My site">
 #<UDF name="web_server" label="Web server" oneOf="nginx,apache" default="nginx">
 #<UDF name="php_version" label="PHP version" oneOf="8.1,8.2,8.3,8.4,none" default="8.3">
 #<UDF name="extras" label="Extra packages" manyOf="git,htop,ufw,fail2ban,certbot" default="ufw">
-#<UDF name="admin_email" label="Administrator's email" example="you@example.com">
+#<UDF name="soa_email_address" label="Email address (for the Let's Encrypt certificate and the DNS SOA record)" example="you@example.com">
 #<UDF name="db_password" label="Database password" example="a long random string">
+#<UDF name="token_password" label="Your Linode API token. This is needed to create your server's DNS records" default="">
+#<UDF name="domain" label="Domain" example="The domain for the DNS record: example.com (Requires API token)" default="">
 set -euo pipefail
 apt-get update && apt-get install -y "$WEB_SERVER"
+useradd -m -s /bin/bash -G sudo "$USER_NAME"
+printf 'Database password: %s\n' "$DB_PASSWORD" > "/home/$USER_NAME/.credentials"
+if [ "$DISABLE_ROOT" = "Yes" ]; then
+    sed -i 's/^#\?PermitRootLogin.*/PermitRootLogin no/; s/^#\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config
+    systemctl restart ssh
+fi
 "#;

@@ -21,7 +21,8 @@ use serde_json::json;
 use url::Url;
 
 use super::state::{
-    CODE_LIFETIME, ConsentRequest, IssuedCode, IssuedToken, SandboxState, TOKEN_LIFETIME, random_token,
+    CODE_LIFETIME, ConsentRequest, IssuedCode, IssuedToken, SandboxState, SimUser, TOKEN_LIFETIME,
+    random_token,
 };
 use super::wire::ApiError;
 use crate::linode::{Access, OAuthScopes, Scope};
@@ -157,6 +158,8 @@ struct Decision {
     decision: String,
     #[serde(default)]
     linodes: Option<String>,
+    #[serde(default)]
+    user: Option<String>,
 }
 
 /// `POST /oauth/authorize`: the visitor's answer; sends them back with a code or an error.
@@ -181,8 +184,17 @@ async fn decide(
         if decision.decision == "authorize" {
             let granted = narrow(&consent.scopes, decision.linodes.as_deref());
             let code = random_token();
-            let record =
-                IssuedCode { client_id: consent.client_id, scopes: granted, at: Instant::now(), used: false };
+            let user = match decision.user.as_deref() {
+                Some("restricted") => SimUser::Restricted,
+                _ => SimUser::Owner,
+            };
+            let record = IssuedCode {
+                client_id: consent.client_id,
+                scopes: granted,
+                user,
+                at: Instant::now(),
+                used: false,
+            };
             sandbox.records().codes.insert(code.clone(), record);
             pairs.append_pair("code", &code);
         } else {
@@ -244,7 +256,7 @@ async fn token(
     let client_id = form.client_id.unwrap_or_default();
     let mut records = sandbox.records();
     let code = form.code.as_deref().and_then(|c| records.codes.get_mut(c));
-    let scopes = match code {
+    let (scopes, user) = match code {
         None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid authorization code")),
         Some(code) if code.used => {
             return Err(ApiError::new(StatusCode::BAD_REQUEST, "Authorization code already used"));
@@ -260,7 +272,7 @@ async fn token(
         }
         Some(code) => {
             code.used = true;
-            code.scopes.clone()
+            (code.scopes.clone(), code.user)
         }
     };
     let access_token = random_token();
@@ -269,6 +281,7 @@ async fn token(
         expires: Instant::now() + TOKEN_LIFETIME,
         revoked: false,
         client_id: Some(client_id),
+        user,
     };
     records.tokens.insert(access_token.clone(), record);
     let scopes = scopes.to_string();

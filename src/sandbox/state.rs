@@ -44,6 +44,36 @@ pub struct ConsentRequest {
     pub at: Instant,
 }
 
+/// Who signs in to the simulated account: its owner, or a restricted user
+/// who was not granted "Add Linodes" (chosen on the consent page), so the
+/// refusal a restricted visitor meets can be tried.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SimUser {
+    /// The account's unrestricted user.
+    #[default]
+    Owner,
+    /// A restricted user who may not add Linodes.
+    Restricted,
+}
+
+impl SimUser {
+    /// Every user of the simulated account.
+    pub const ALL: [Self; 2] = [Self::Owner, Self::Restricted];
+
+    /// The user's name, as `GET /profile` gives it.
+    pub fn username(self) -> &'static str {
+        match self {
+            Self::Owner => "sandbox-user",
+            Self::Restricted => "sandbox-restricted",
+        }
+    }
+
+    /// Whether the user may create Linodes.
+    pub fn may_add_linodes(self) -> bool {
+        self == Self::Owner
+    }
+}
+
 /// An authorization code.
 #[derive(Debug, Clone)]
 pub struct IssuedCode {
@@ -51,6 +81,8 @@ pub struct IssuedCode {
     pub client_id: String,
     /// What the visitor granted.
     pub scopes: OAuthScopes,
+    /// Who granted it.
+    pub user: SimUser,
     /// When.
     pub at: Instant,
     /// Whether it was exchanged already.
@@ -68,6 +100,8 @@ pub struct IssuedToken {
     pub revoked: bool,
     /// The client it belongs to (none for a personal access token).
     pub client_id: Option<String>,
+    /// The user it acts for.
+    pub user: SimUser,
 }
 
 /// A simulated instance.
@@ -217,17 +251,27 @@ impl SandboxState {
     /// Issues a personal access token with `scopes` (for the set-up commands and tests).
     pub fn issue_personal_token(&self, scopes: OAuthScopes) -> String {
         let token = random_token();
-        let record =
-            IssuedToken { scopes, expires: Instant::now() + TOKEN_LIFETIME, revoked: false, client_id: None };
+        let record = IssuedToken {
+            scopes,
+            expires: Instant::now() + TOKEN_LIFETIME,
+            revoked: false,
+            client_id: None,
+            user: SimUser::Owner,
+        };
         self.records().tokens.insert(token.clone(), record);
         token
     }
 
     /// The scopes of a live token, or why it is not live.
     pub fn token_scopes(&self, token: &str) -> Option<OAuthScopes> {
+        self.live_token(token).map(|t| t.scopes)
+    }
+
+    /// A token's record, while it is live.
+    pub fn live_token(&self, token: &str) -> Option<IssuedToken> {
         let records = self.records();
         let record = records.tokens.get(token)?;
-        (!record.revoked && Instant::now() < record.expires).then(|| record.scopes.clone())
+        (!record.revoked && Instant::now() < record.expires).then(|| record.clone())
     }
 }
 

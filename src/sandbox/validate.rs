@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::data;
+use super::state::SimUser;
 
 /// Every fault in a create body, as `(field, reason)`.
 pub fn create(body: &Map<String, Value>, stackscript: Option<&Value>) -> Vec<(String, String)> {
@@ -62,6 +63,15 @@ pub fn create(body: &Map<String, Value>, stackscript: Option<&Value>) -> Vec<(St
         let ok = keys.as_array().is_some_and(|keys| keys.iter().all(|k| k.as_str().is_some_and(ssh_key_ok)));
         if !ok {
             fault("authorized_keys", "Invalid SSH key");
+        }
+    }
+    if body.get("backups_enabled").is_some_and(|b| !b.is_boolean()) {
+        fault("backups_enabled", "backups_enabled must be a boolean");
+    }
+    if let Some(users) = body.get("authorized_users") {
+        let known = |u: &Value| SimUser::ALL.iter().any(|k| u.as_str() == Some(k.username()));
+        if !users.as_array().is_some_and(|users| users.iter().all(known)) {
+            fault("authorized_users", "Username not found");
         }
     }
     if let Some(script) = stackscript {
@@ -222,7 +232,10 @@ mod tests {
             "stackscript_id":1,"stackscript_data":{"web_server":"iis","extras":"git,vim"}}),
         );
         let errors = create(&b, Some(&script));
-        assert_eq!(fields(&errors), ["image", "web_server", "extras", "admin_email", "db_password"]);
+        assert_eq!(
+            fields(&errors),
+            ["image", "user_name", "web_server", "extras", "soa_email_address", "db_password"]
+        );
     }
 
     #[test]

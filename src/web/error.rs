@@ -46,6 +46,12 @@ pub enum AppError {
         /// What was granted.
         granted: String,
     },
+    /// The visitor's Linode user may not add Linodes.
+    #[error("the Linode user may not add Linodes")]
+    NotPermitted,
+    /// The profile could not be read for the visitor's SSH keys.
+    #[error("the profile could not be read")]
+    ProfileUnreadable(#[source] LinodeError),
     /// The code could not be exchanged for a token.
     #[error("token exchange failed")]
     TokenExchange(#[source] LinodeError),
@@ -94,7 +100,7 @@ impl AppError {
             Self::CatalogUnavailable(_) | Self::Session(_) | Self::StoreUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::CrossSite | Self::InsufficientScopes { .. } => StatusCode::FORBIDDEN,
+            Self::CrossSite | Self::InsufficientScopes { .. } | Self::NotPermitted => StatusCode::FORBIDDEN,
             Self::LoginDenied | Self::MissingCode | Self::NoPendingDeploy | Self::StateMismatch => {
                 StatusCode::BAD_REQUEST
             }
@@ -102,6 +108,7 @@ impl AppError {
             Self::RateLimited { .. } | Self::TooManyPending => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
+            Self::ProfileUnreadable(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -154,6 +161,19 @@ impl AppError {
                 next_step: Some("Start again and leave the Linodes permission at read/write.".into()),
                 ..Default::default()
             },
+            Self::NotPermitted => not_permitted_page(),
+            Self::ProfileUnreadable(_) => ErrorPage {
+                title: "Your SSH keys could not be read",
+                message: "Linode did not tell us your profile's user name, which is needed to install the \
+                          SSH keys of your profile, so nothing was created. The access has been revoked."
+                    .into(),
+                next_step: Some(
+                    "Start again; or leave \"Also install the SSH keys from my Linode profile\" unticked \
+                     and paste your keys instead."
+                        .into(),
+                ),
+                ..Default::default()
+            },
             Self::TokenExchange(e) => ErrorPage {
                 title: "Sign-in could not be completed",
                 message: "Linode did not accept the sign-in, so nothing was created.".into(),
@@ -196,6 +216,23 @@ impl AppError {
     }
 }
 
+/// A restricted user without the "Add Linodes" grant: what to ask for.
+fn not_permitted_page() -> ErrorPage {
+    ErrorPage {
+        title: "Your Linode user may not add Linodes",
+        message: "You signed in as a restricted user of a Linode account, and that user has not been \
+                  granted permission to add Linodes, so nothing was created. The access has been revoked."
+            .into(),
+        next_step: Some(
+            "Ask your account's administrator for the \"Add Linodes\" permission: in Cloud Manager, \
+             Account > Users & Grants, your user, General Permissions, \"Can add Linodes to this \
+             account\" (servers are billed to that account). Then start again."
+                .into(),
+        ),
+        ..Default::default()
+    }
+}
+
 fn create_failed_page(e: &LinodeError) -> ErrorPage {
     let unknown_outcome = "Linode did not confirm whether the server was created. Look in Cloud Manager \
                            before you try again, so that you do not pay for two servers.";
@@ -209,9 +246,7 @@ fn create_failed_page(e: &LinodeError) -> ErrorPage {
         LinodeError::Status { status, .. } => {
             let hint = retry_hint(e).unwrap_or_else(|| match status.as_u16() {
                 401 => "The access expired or was revoked. Start again and authorize once more.".into(),
-                403 => "Your Linode user may not add Linodes. Ask your account's administrator for the \
-                        \"Add Linodes\" permission, then start again."
-                    .into(),
+                403 => not_permitted_page().next_step.unwrap_or_default(),
                 _ => "Start again and pick another plan, region or distribution.".into(),
             });
             ("Linode refused to create the server, so nothing was created.", hint)
@@ -271,6 +306,8 @@ impl From<crate::deploy::DeployError> for AppError {
         match e {
             DeployError::TokenExchange(e) => Self::TokenExchange(e),
             DeployError::InsufficientScopes { granted } => Self::InsufficientScopes { granted },
+            DeployError::NotPermitted => Self::NotPermitted,
+            DeployError::Profile(e) => Self::ProfileUnreadable(e),
             DeployError::Create(e) => Self::CreateFailed(e),
         }
     }

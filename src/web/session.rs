@@ -226,6 +226,8 @@ mod tests {
             root_pass: None,
             stackscript_data: Default::default(),
             generated: vec![],
+            backups: false,
+            profile_keys: false,
         };
         PendingDeploy::new(choice, ClientKey::of([192, 0, 2, 1].into()))
     }

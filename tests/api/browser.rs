@@ -156,7 +156,8 @@ async fn fill_the_form(browser: &Browser) {
     browser.select("select[name=distribution]", "linode/ubuntu24.04").await;
     browser.click("input[name=udf_web_server][value=apache]").await;
     browser.click("input[name=udf_extras][value=git]").await;
-    browser.type_into("#udf_admin_email", "admin@example.com").await;
+    browser.type_into("#udf_user_name", "alex").await;
+    browser.type_into("#udf_soa_email_address", "admin@example.com").await;
     browser.click("#udf_db_password-generate").await;
 }
 
@@ -183,7 +184,7 @@ async fn a_visitor_deploys_with_clicks_and_watches_the_server_start() {
     browser.click("#authorize").await;
 
     browser.wait_for_text("h1", "Success!").await;
-    assert!(browser.text("#ssh-command").await.starts_with("ssh root@192.0.2."));
+    assert!(browser.text("#ssh-command").await.starts_with("ssh alex@192.0.2."));
     let password = browser.text("#root-password").await;
     assert!(password.len() >= 12);
     assert!(!browser.text("#secret-0").await.is_empty(), "the generated database password");
@@ -276,7 +277,8 @@ async fn the_form_can_be_completed_with_the_keyboard_alone() {
         let value = active.attr("value").await.unwrap().unwrap_or_default();
         match (id.as_str(), name.as_str(), value.as_str()) {
             ("region", ..) => active.send_keys(&Key::Down).await.unwrap(),
-            ("udf_admin_email", ..) => active.send_keys("keys@example.com").await.unwrap(),
+            ("udf_user_name", ..) => active.send_keys("keys").await.unwrap(),
+            ("udf_soa_email_address", ..) => active.send_keys("keys@example.com").await.unwrap(),
             (_, "generate", "db_password") => active.send_keys(" ").await.unwrap(),
             ("deploy", ..) => {
                 browser.screenshot("focused-submit").await;

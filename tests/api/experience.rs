@@ -29,7 +29,7 @@ async fn every_stackscript_field_is_on_the_form_in_the_right_shape() {
     assert_eq!(count(&page, "input[type=checkbox][name=udf_extras]"), 5, "a manyof is checkboxes");
     assert_eq!(attr(&page, "input[name=udf_extras][value=ufw]", "checked").as_deref(), Some(""));
     assert_eq!(attr(&page, "#udf_site_name", "value").as_deref(), Some("My site"), "defaults prefill");
-    assert_eq!(attr(&page, "#udf_admin_email", "placeholder").as_deref(), Some("you@example.com"));
+    assert_eq!(attr(&page, "#udf_soa_email_address", "placeholder").as_deref(), Some("you@example.com"));
     assert_eq!(attr(&page, "#udf_db_password", "type").as_deref(), Some("password"), "passwords are masked");
     assert!(count(&page, "input[name=generate][value=db_password]") == 1, "with an offer to generate one");
     let plan = text_of(&page, "select[name=type] option").unwrap();
@@ -63,7 +63,7 @@ async fn a_missing_required_field_keeps_every_value_and_names_the_field() {
     assert!(response.headers().get("location").is_none());
     assert_eq!(response.headers()["cache-control"], "no-store");
     let page = html(&response.text().await.unwrap());
-    assert_eq!(text_of(&page, "#udf_admin_email-error").as_deref(), Some("This field is required."));
+    assert_eq!(text_of(&page, "#udf_soa_email_address-error").as_deref(), Some("This field is required."));
     assert_eq!(attr(&page, "select[name=type] option[selected]", "value").as_deref(), Some("g6-standard-2"));
     assert_eq!(attr(&page, "input[name=udf_web_server][value=apache]", "checked").as_deref(), Some(""));
     assert_eq!(count(&page, "input[name=udf_extras][checked]"), 2);

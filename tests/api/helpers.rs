@@ -169,8 +169,14 @@ pub fn browser_client() -> reqwest::Client {
 }
 
 /// Plans over two pages, regions (one in outage, one distributed, one
-/// without Linodes), and the StackScript.
+/// without Linodes), and the StackScript without fields.
 pub async fn mount_catalog(linode: &MockServer) {
+    mount_plans_and_regions(linode).await;
+    mount_stackscript(linode, json!([])).await;
+}
+
+/// Plans over two pages and regions (one in outage, one distributed, one without Linodes).
+pub async fn mount_plans_and_regions(linode: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/v4/linode/types"))
         .and(header("X-Filter", TYPES_FILTER))
@@ -207,11 +213,15 @@ pub async fn mount_catalog(linode: &MockServer) {
         })))
         .mount(linode)
         .await;
+}
+
+/// The StackScript, with these user-defined fields, as Linode returns it.
+pub async fn mount_stackscript(linode: &MockServer, user_defined_fields: Value) {
     Mock::given(method("GET"))
         .and(path(format!("/v4/linode/stackscripts/{STACKSCRIPT_ID}")))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "id": STACKSCRIPT_ID, "label": "demo", "images": ["linode/debian12", "linode/ubuntu24.04"],
-            "user_defined_fields": [], "is_public": true, "rev_note": "", "script": "#!/bin/bash"
+            "user_defined_fields": user_defined_fields, "is_public": true, "rev_note": "", "script": "#!/bin/bash"
         })))
         .mount(linode)
         .await;
@@ -293,9 +303,22 @@ pub async fn mount_instance_status(linode: &MockServer, status: &str) {
         .await;
 }
 
-/// A happy login server and API: grant, create, a running instance, revoke.
+/// `GET /profile/grants` for the test token answering `response` (Linode
+/// answers an unrestricted user with a bare 204).
+pub async fn mount_grants(linode: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path("/v4/profile/grants"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(response)
+        .mount(linode)
+        .await;
+}
+
+/// A happy login server and API: grant, an unrestricted user, create, a
+/// running instance, revoke.
 pub async fn mount_happy_deploy(linode: &MockServer, code: &str) {
     mount_token(linode, code, grant("linodes:read_write")).await;
+    mount_grants(linode, ResponseTemplate::new(204)).await;
     mount_create(linode, created_instance()).await;
     mount_instance_status(linode, "running").await;
     mount_revoke(linode, 200).await;
@@ -380,11 +403,12 @@ pub fn form_fields(request: &Request) -> Vec<(String, String)> {
 }
 
 /// The demo StackScript's required fields, filled in.
-pub const DEMO_FIELDS: [(&str, &str); 5] = [
+pub const DEMO_FIELDS: [(&str, &str); 6] = [
     ("type", "g6-standard-1"),
     ("region", "eu-west"),
     ("distribution", "linode/debian12"),
-    ("udf_admin_email", "admin@example.com"),
+    ("udf_user_name", "alex"),
+    ("udf_soa_email_address", "admin@example.com"),
     ("generate", "db_password"),
 ];
 

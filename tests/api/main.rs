@@ -2,6 +2,7 @@
 //! API and login server (wiremock) that follows the wire contract.
 //! One binary, so the crate links once.
 
+mod access;
 mod browser;
 mod callback;
 mod cli;
@@ -12,7 +13,9 @@ mod helpers;
 mod layout;
 mod lifecycle;
 mod logs;
+mod marketplace;
 mod pages;
+mod pricing;
 mod production;
 mod sandbox;
 mod setup;

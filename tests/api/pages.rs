@@ -41,7 +41,10 @@ async fn pages_load_nothing_from_other_sites_and_carry_no_inline_script() {
 
     let page = html(&body);
     let scripts = scraper::Selector::parse("script").unwrap();
-    assert_eq!(page.select(&scripts).count(), 0);
+    for script in page.select(&scripts) {
+        assert_eq!(script.value().attr("src"), Some("/static/app.js"), "only our own script file");
+        assert_eq!(script.inner_html().trim(), "", "and nothing inline");
+    }
     let linked = scraper::Selector::parse("[src], link[href]").unwrap();
     for element in page.select(&linked) {
         let target = element.value().attr("src").or(element.value().attr("href")).unwrap();

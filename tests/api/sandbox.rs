@@ -19,7 +19,7 @@ async fn a_visitor_deploys_end_to_end_and_the_token_is_revoked_once_the_server_r
     assert_eq!(response.status(), 200);
     let page = html(&response.text().await.unwrap());
     assert_eq!(text_of(&page, "h1").as_deref(), Some("Success!"));
-    assert!(text_of(&page, "#ssh-command").unwrap().starts_with("ssh root@192.0.2."));
+    assert!(text_of(&page, "#ssh-command").unwrap().starts_with("ssh alex@192.0.2."));
     assert!(text_of(&page, "#root-password").unwrap().len() >= 12);
     assert!(text_of(&page, "#secret-0").unwrap().len() >= 12, "the generated database password");
     assert_eq!(app.simulation().instance_count(), 1);
@@ -171,7 +171,8 @@ async fn create(app: &TestApp, token: Option<&str>, body: Value) -> reqwest::Res
 fn good_body() -> Value {
     json!({"type": "g6-standard-1", "region": "us-east", "image": "linode/debian12",
            "stackscript_id": STACKSCRIPT_ID, "root_pass": "c0rrect-Horse-battery",
-           "stackscript_data": {"admin_email": "a@example.com", "db_password": "Another-Secret-42"}})
+           "stackscript_data": {"user_name": "alex", "soa_email_address": "a@example.com",
+                                 "db_password": "Another-Secret-42"}})
 }
 
 async fn error_fields(response: reqwest::Response) -> Vec<String> {

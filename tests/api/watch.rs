@@ -67,7 +67,7 @@ async fn the_token_is_revoked_the_moment_the_server_runs() {
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, QUICK).await;
 
-    let id = watching(watches.start(&instance(), TOKEN.into()).await);
+    let id = watching(watches.start(&instance(), None, TOKEN.into()).await);
 
     let progress = finished(&watches, &id).await;
     assert_eq!(progress.access.revoked(), Some(Revoked::Running));
@@ -85,7 +85,7 @@ async fn the_token_is_revoked_when_the_time_bound_passes() {
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, Timing { hard_bound: Duration::from_millis(300), ..QUICK }).await;
 
-    let id = watching(watches.start(&instance(), TOKEN.into()).await);
+    let id = watching(watches.start(&instance(), None, TOKEN.into()).await);
 
     assert_eq!(finished(&watches, &id).await.access.revoked(), Some(Revoked::TimeLimit));
     assert_eq!(app.revokes(1).await.len(), 1);
@@ -101,7 +101,7 @@ async fn the_token_is_revoked_when_nobody_watches_any_more() {
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, Timing { left_after: Duration::from_millis(200), ..QUICK }).await;
 
-    let id = watching(watches.start(&instance(), TOKEN.into()).await);
+    let id = watching(watches.start(&instance(), None, TOKEN.into()).await);
     let watch = watches.get(&id).unwrap();
     let (_live, guard) = watch.subscribe();
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -136,8 +136,8 @@ async fn shutting_down_revokes_every_token_still_held() {
     mount_revoke(&app.linode, 200).await;
     let watches = watches(&app, QUICK).await;
     let ids = [
-        watching(watches.start(&instance(), TOKEN.into()).await),
-        watching(watches.start(&instance(), TOKEN.into()).await),
+        watching(watches.start(&instance(), None, TOKEN.into()).await),
+        watching(watches.start(&instance(), None, TOKEN.into()).await),
     ];
 
     watches.shutdown().await;
@@ -158,9 +158,9 @@ async fn a_full_registry_refuses_a_new_watch_before_keeping_it_and_revokes_its_t
     mount_instance_status(&app.linode, "provisioning").await;
     mount_revoke(&app.linode, 200).await;
     let watches = registry(&app, QUICK, 1);
-    let first = watching(watches.start(&instance(), TOKEN.into()).await);
+    let first = watching(watches.start(&instance(), None, TOKEN.into()).await);
 
-    let second = watches.start(&instance(), TOKEN.into()).await;
+    let second = watches.start(&instance(), None, TOKEN.into()).await;
 
     let Started::Refused(progress) = second else { panic!("the second watch is refused") };
     assert_eq!(progress.access.revoked(), Some(Revoked::Busy));
@@ -179,10 +179,10 @@ async fn a_full_registry_forgets_a_finished_watch_to_make_room() {
     mount_instance_status(&app.linode, "running").await;
     mount_revoke(&app.linode, 200).await;
     let watches = registry(&app, QUICK, 1);
-    let first = watching(watches.start(&instance(), TOKEN.into()).await);
+    let first = watching(watches.start(&instance(), None, TOKEN.into()).await);
     finished(&watches, &first).await;
 
-    let second = watching(watches.start(&instance(), TOKEN.into()).await);
+    let second = watching(watches.start(&instance(), None, TOKEN.into()).await);
 
     assert!(watches.peek(&first).is_none(), "the finished watch made room");
     assert!(watches.peek(&second).is_some());

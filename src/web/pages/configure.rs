@@ -2,11 +2,12 @@
 //! what was wrong with it.
 
 use crate::catalog::CatalogData;
-use crate::form::Field;
 use crate::form::choice::{FieldError, FormValues};
 use crate::form::udf::{FieldKind, RADIO_LIMIT};
-use crate::linode::models::{LinodeType, Region};
-use crate::web::pages::{Chrome, ConfigurePage, Select, SelectOption, TextInput, UdfInput};
+use crate::form::{Field, Offer};
+use crate::linode::models::Region;
+use crate::web::pages::price::{PriceView, plan_label};
+use crate::web::pages::{Chrome, ConfigurePage, Select, SelectOption, TextInput, Toggle, UdfInput};
 
 /// The page for `values`, with `errors` next to their fields.
 pub fn configure_page(
@@ -28,7 +29,13 @@ pub fn configure_page(
             })
             .collect()
     };
-    let types = catalog.types.iter().map(|t| (t.id.clone(), plan_label(t))).collect();
+    // The price shown is for the plan and region the page selects: the
+    // visitor's, else the first of each, as a browser preselects them.
+    let plan = values.type_id.as_deref().and_then(|id| catalog.type_by_id(id)).or(catalog.types.first());
+    let region = values.region.as_deref().and_then(|id| catalog.region_by_id(id)).or(catalog.regions.first());
+    let region_id = region.map_or("", |r| r.id.as_str());
+    let types =
+        catalog.types.iter().map(|t| (t.id.clone(), plan_label(t, t.price_in(region_id).as_ref()))).collect();
     let regions = catalog.regions.iter().map(|r| (r.id.clone(), region_label(r))).collect();
     let images = catalog.stackscript.images.iter().map(|i| (i.clone(), image_label(i))).collect();
     let selects = vec![
@@ -123,8 +130,31 @@ pub fn configure_page(
             }
         })
         .collect();
+    let price = plan.map(|plan| PriceView::new(catalog, plan, region_id, values.backups));
+    let backups = catalog.types.iter().any(|t| catalog.offers_backups(&t.id)).then(|| Toggle {
+        name: Field::Backups.input_name(),
+        label: "Backups",
+        hint: price.as_ref().and_then(|p| p.backups.clone()).map_or_else(
+            || "Daily and weekly backups of the whole server, kept by Linode.".to_owned(),
+            |cost| format!("Daily and weekly backups of the whole server, kept by Linode: {cost} for this plan in this region."),
+        ),
+        checked: values.backups,
+        error: error_for(&Field::Backups),
+    });
+    let profile_keys = Toggle {
+        name: Field::ProfileKeys.input_name(),
+        label: "Also install the SSH keys from my Linode profile",
+        hint: "After you sign in, the keys saved in your Linode profile (My Profile > SSH Keys) are added to root's authorized keys.".to_owned(),
+        checked: values.profile_keys,
+        error: error_for(&Field::ProfileKeys),
+    };
     ConfigurePage {
-        options_open: instance_options.iter().any(|o| o.error.is_some() || !o.value.is_empty()),
+        options_open: instance_options.iter().any(|o| o.error.is_some() || !o.value.is_empty())
+            || profile_keys.checked
+            || profile_keys.error.is_some(),
+        price,
+        backups,
+        profile_keys,
         chrome: chrome.clone(),
         stackscript_label: catalog.stackscript.label.clone(),
         selects,
@@ -133,41 +163,6 @@ pub fn configure_page(
         errors: errors.iter().map(|e| e.message.clone()).collect(),
         notices,
     }
-}
-
-/// "Linode 4GB · 2 vCPU · 4 GB RAM · 80 GB disk · $24/mo ($0.036/h)".
-pub fn plan_label(plan: &LinodeType) -> String {
-    let mut parts = vec![plan.label.clone()];
-    if let Some(vcpus) = plan.vcpus {
-        parts.push(format!("{vcpus} vCPU"));
-    }
-    if let Some(memory) = plan.memory {
-        parts.push(format!("{} RAM", gigabytes(memory)));
-    }
-    if let Some(disk) = plan.disk {
-        parts.push(format!("{} disk", gigabytes(disk)));
-    }
-    if let Some(price) = &plan.price {
-        match (price.monthly, price.hourly) {
-            (Some(m), Some(h)) => parts.push(format!("${}/mo (${h}/h)", money(m))),
-            (Some(m), None) => parts.push(format!("${}/mo", money(m))),
-            (None, Some(h)) => parts.push(format!("${h}/h")),
-            (None, None) => {}
-        }
-    }
-    parts.join(" · ")
-}
-
-fn gigabytes(megabytes: u64) -> String {
-    if megabytes.is_multiple_of(1024) {
-        format!("{} GB", megabytes / 1024)
-    } else {
-        format!("{:.1} GB", megabytes as f64 / 1024.0)
-    }
-}
-
-fn money(amount: f64) -> String {
-    if amount.fract() == 0.0 { format!("{amount:.0}") } else { format!("{amount:.2}") }
 }
 
 /// "Newark, NJ (US)", or the id when Linode gives no label.
@@ -206,20 +201,6 @@ pub fn image_label(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linode::models::Price;
-
-    #[test]
-    fn a_plan_shows_cpus_memory_disk_and_prices() {
-        let plan = LinodeType {
-            id: "g6-standard-2".into(),
-            label: "Linode 4GB".into(),
-            price: Some(Price { monthly: Some(24.0), hourly: Some(0.036) }),
-            memory: Some(4096),
-            vcpus: Some(2),
-            disk: Some(81920),
-        };
-        assert_eq!(plan_label(&plan), "Linode 4GB · 2 vCPU · 4 GB RAM · 80 GB disk · $24/mo ($0.036/h)");
-    }
 
     #[test]
     fn a_region_shows_its_label_and_country() {

@@ -5,6 +5,7 @@
 //! askama_web's `IntoResponse`.
 
 pub mod configure;
+pub mod price;
 
 use std::borrow::Cow;
 
@@ -63,6 +64,21 @@ pub struct TextInput {
     pub error: Option<String>,
 }
 
+/// A checkbox of our own, with a hint.
+#[derive(Debug, Clone)]
+pub struct Toggle {
+    /// Field name and element id.
+    pub name: Cow<'static, str>,
+    /// The label's text.
+    pub label: &'static str,
+    /// A hint under it.
+    pub hint: String,
+    /// Whether it is ticked.
+    pub checked: bool,
+    /// A message next to it.
+    pub error: Option<String>,
+}
+
 /// One StackScript field on the form.
 #[derive(Debug, Clone)]
 pub struct UdfInput {
@@ -104,6 +120,12 @@ pub struct ConfigurePage {
     pub options: Vec<TextInput>,
     /// Whether the optional section starts open (a value or an error in it).
     pub options_open: bool,
+    /// What the selected plan costs in the selected region; none without plans.
+    pub price: Option<price::PriceView>,
+    /// The Backups checkbox, when any plan offers Backups.
+    pub backups: Option<Toggle>,
+    /// The checkbox for the keys of the visitor's Linode profile.
+    pub profile_keys: Toggle,
     /// The StackScript's fields.
     pub udfs: Vec<UdfInput>,
     /// Messages about the form as a whole.
@@ -135,6 +157,8 @@ pub struct SuccessPage {
     pub group: String,
     /// Its first public IPv4 address.
     pub ip: Option<String>,
+    /// The sudo user a Marketplace-style script creates; none: sign in as root.
+    pub login: Option<crate::form::conventions::SshLogin>,
     /// The generated root password, or none when the visitor chose their own.
     pub password: Option<String>,
     /// Generated StackScript secrets.
@@ -155,8 +179,8 @@ pub struct ProgressPage {
     pub chrome: Chrome,
     /// The Linode's label.
     pub label: String,
-    /// Its first public IPv4 address.
-    pub ip: Option<String>,
+    /// `ssh USER@IP`, once it has an address.
+    pub ssh_command: Option<String>,
     /// Its status.
     pub status: String,
     /// Seconds since it was created.

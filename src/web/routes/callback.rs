@@ -62,7 +62,12 @@ async fn success(
     deployed: Deployed,
 ) -> Result<Response, AppError> {
     let Deployed { instance, generated_root_pass, token } = deployed;
-    let (progress_url, refused_note) = match state.watches.start(&instance, token).await {
+    let login = match state.catalog.get().await {
+        Ok(catalog) => pending.choice.ssh_login(catalog.udf_fields()),
+        Err(_) => None,
+    };
+    let ssh_user = login.as_ref().map(|l| l.user.clone());
+    let (progress_url, refused_note) = match state.watches.start(&instance, ssh_user, token).await {
         Started::Watching(id) => {
             session.remember(&id).await?;
             (Some(format!("/deploys/{id}")), None)
@@ -85,6 +90,7 @@ async fn success(
         label: instance.label,
         group: instance.group,
         ip: instance.ipv4.into_iter().next(),
+        login,
         password: generated_root_pass.map(|p| p.expose_secret().to_owned()),
         secrets,
         status: instance.status,

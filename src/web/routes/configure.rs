@@ -34,7 +34,11 @@ pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     Ok(configure_page(&state.chrome, &catalog, &values, &[], notices).into_response())
 }
 
-/// `POST /`: a valid choice goes into the session and the visitor to Linode's login.
+/// The button that asks for the price of the choice instead of deploying it.
+const PRICE_ACTION: (&str, &str) = ("action", "price");
+
+/// `POST /`: the "Update the price" button shows the form again with the
+/// price of what is chosen; otherwise a valid choice goes into the session and the visitor to Linode's login.
 pub async fn submit(
     State(state): State<AppState>,
     client: ClientKey,
@@ -54,7 +58,14 @@ pub async fn submit(
         let unreadable = FieldError::form("The form could not be read. Please choose again.");
         return Ok(invalid(&state, &catalog, &FormValues::default(), &[unreadable]));
     };
+    let wants_price = pairs.iter().any(|(key, value)| key == PRICE_ACTION.0 && value == PRICE_ACTION.1);
     let form = FormValues::from_pairs(pairs);
+    if wants_price {
+        // Without scripts, this is how the price follows the choice: the
+        // same form, with the price of what is selected now. Nothing starts.
+        let page = configure_page(&state.chrome, &catalog, &form, &[], Vec::new());
+        return Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response());
+    }
     let choice = match Choice::parse(&form, catalog.as_ref(), &state.settings.application_name) {
         Ok(choice) => choice,
         Err(errors) => return Ok(invalid(&state, &catalog, &form, &errors)),

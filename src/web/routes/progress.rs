@@ -70,8 +70,8 @@ pub async fn page(
         status: progress.stage.as_str().to_owned(),
         watching: progress.access.is_held(),
         access_note: progress.access.note(),
+        ssh_command: progress.ssh_command(),
         label: progress.label,
-        ip: progress.ip,
         progress_url: format!("/deploys/{id}"),
     }
     .into_response())
