@@ -329,6 +329,7 @@ async fn sessions(app: &App, count: usize) -> f64 {
                         ("type", "g6-standard-1"),
                         ("region", "us-east"),
                         ("distribution", "linode/debian12"),
+                        ("udf_user_name", "bench"),
                         ("udf_soa_email_address", "a@example.com"),
                         ("generate", "db_password"),
                     ])

@@ -9,7 +9,7 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::*;
 
-const KEY: &str =
+pub const KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZGMR4jbkzBWdcyrEP40Iv1kFRrXyxuBI8dR0ZhYQm2 alex@laptop";
 
 fn restricted_grants(add_linodes: bool) -> ResponseTemplate {

@@ -100,6 +100,20 @@ impl Browser {
         std::fs::write(dir.join(format!("{}-{}-{what}.png", self.name, self.shots)), png).unwrap();
     }
 
+    /// Fits the window to the whole page, then saves a screenshot of it.
+    async fn screenshot_whole_page(&mut self, what: &str) {
+        let height = self
+            .client()
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(1100);
+        // The window is a little taller than the page it shows.
+        self.client().set_window_size(1280, height as u32 + 200).await.unwrap();
+        self.screenshot(what).await;
+    }
+
     async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()
     }
@@ -357,5 +371,79 @@ async fn the_form_fits_a_phone() {
         .unwrap();
     assert_eq!(overflow, json!(false), "no sideways scrolling");
     browser.screenshot("form").await;
+    browser.end().await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+async fn the_price_follows_each_pick_and_a_marketplace_style_deploy_says_how_to_get_in() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let mut browser = Browser::start("marketplace", true).await;
+    browser.client().goto(&app.address).await.unwrap();
+
+    browser.select("select[name=type]", "g6-standard-1").await;
+    browser.select("select[name=region]", "id-cgk").await;
+    let jakarta = crate::pricing::billed(&app, "g6-standard-1", "id-cgk", false).await;
+    browser.wait_for_text("#price-total", &jakarta).await;
+    assert!(
+        browser.text("select[name=type] option:checked").await.ends_with(&jakarta),
+        "the plan says it too"
+    );
+    browser.click("#backups").await;
+    let with_backups = crate::pricing::billed(&app, "g6-standard-1", "id-cgk", true).await;
+    browser.wait_for_text("#price-total", &with_backups).await;
+    browser.select("select[name=region]", "us-east").await;
+    let newark = crate::pricing::billed(&app, "g6-standard-1", "us-east", true).await;
+    browser.wait_for_text("#price-total", &newark).await;
+
+    browser.type_into("#udf_user_name", "alex").await;
+    browser.click("input[name=udf_disable_root][value=Yes]").await;
+    browser.type_into("#udf_soa_email_address", "admin@example.com").await;
+    browser.click("#udf_db_password-generate").await;
+    browser.click("details.section > summary").await;
+    browser.type_into("#ssh_keys", crate::access::KEY).await;
+    browser.screenshot_whole_page("form").await;
+    browser.click("#deploy").await;
+    browser.click("#authorize").await;
+
+    browser.wait_for_text("h1", "Success!").await;
+    assert!(browser.text("#ssh-command").await.starts_with("ssh alex@192.0.2."));
+    assert!(browser.text("#ssh-note").await.contains("root and password logins over SSH off"));
+    assert!(!browser.client().source().await.unwrap().contains("ssh root@"));
+    browser.client().set_window_size(1280, 600).await.unwrap();
+    browser.screenshot_whole_page("success").await;
+    assert_eq!(app.simulation().instances()[0]["backups"]["enabled"], json!(true));
+    browser.end().await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+async fn without_scripts_the_price_button_shows_the_price_of_the_region_picked() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let mut browser = Browser::start("no-script-price", false).await;
+    browser.client().goto(&app.address).await.unwrap();
+
+    browser.select("select[name=type]", "g6-standard-2").await;
+    browser.select("select[name=region]", "br-gru").await;
+    browser.click("#update-price").await;
+
+    let sao_paulo = crate::pricing::billed(&app, "g6-standard-2", "br-gru", false).await;
+    browser.wait_for_text("#price-total", &sao_paulo).await;
+    browser.screenshot("price").await;
+    assert_eq!(app.simulation().instance_count(), 0, "asking for the price starts nothing");
     browser.end().await;
 }

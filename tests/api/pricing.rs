@@ -8,7 +8,7 @@ use crate::helpers::*;
 
 /// The plan's price in the region, from the simulated Linode's own catalog,
 /// worded as Linode bills it: "$M/mo ($H/h)".
-async fn billed(app: &TestApp, plan: &str, region: &str, backups: bool) -> String {
+pub async fn billed(app: &TestApp, plan: &str, region: &str, backups: bool) -> String {
     let types: Value = app.get("/sandbox/v4/linode/types").await.json().await.unwrap();
     let plan = types["data"].as_array().unwrap().iter().find(|t| t["id"] == plan).unwrap();
     let price_of = |price: &Value, regional: &Value| {
