@@ -2,7 +2,8 @@
 //!
 //! askama escapes every `{{ }}` for HTML, so Linode's strings, the visitor's
 //! input and the passwords are all safe to show. Responses go through
-//! askama_web's `IntoResponse`.
+//! askama_web's `IntoResponse`. [`configure`] builds the form from the
+//! catalog; [`price`] words what a plan costs in a region.
 
 pub mod configure;
 pub mod price;
