@@ -12,11 +12,14 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("/usr/bin/chromedriver", "missing_chromium"),
     ("/usr/bin/redis-server", "missing_redis"),
     ("../shared/linode/marketplace-udfs.json", "missing_marketplace_udfs"),
+    ("../shared/linode/openapi-subset.json", "missing_openapi_subset"),
 ];
 
 fn main() {
     println!("cargo::rerun-if-env-changed=CI");
-    println!("cargo::rustc-check-cfg=cfg(missing_chromium, missing_redis, missing_marketplace_udfs)");
+    println!(
+        "cargo::rustc-check-cfg=cfg(missing_chromium, missing_redis, missing_marketplace_udfs, missing_openapi_subset)"
+    );
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     for (program, cfg) in PROGRAMS {
         println!("cargo::rerun-if-changed={program}");

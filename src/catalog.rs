@@ -146,6 +146,17 @@ impl Catalog {
         self.cached.read().await.is_some()
     }
 
+    /// Fetches a fresh copy now and serves it from the next request on (the
+    /// sandbox calls this when the publisher's script file changes).
+    pub async fn refresh_now(&self) {
+        match self.fetch().await {
+            Ok(data) => {
+                self.store(data).await;
+            }
+            Err(error) => tracing::warn!(%error, "catalog refresh failed; serving the cached copy"),
+        }
+    }
+
     async fn refresh(&self) {
         match self.fetch().await {
             Ok(data) => {

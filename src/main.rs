@@ -11,7 +11,7 @@ use install_on_linode::telemetry;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { sandbox: false }) {
-        Command::Serve { sandbox } => serve(cli.sandbox || sandbox),
+        Command::Serve { sandbox } => serve(cli.sandbox || sandbox || cli.script.is_some(), cli.script),
         Command::Healthcheck { url } => install_on_linode::cli::healthcheck::run(url),
         Command::Client { json, command } => {
             setup(json, |ctx| async move { install_on_linode::cli::setup::client::run(&ctx, command).await })
@@ -39,9 +39,12 @@ where
     }
 }
 
-fn serve(sandbox: bool) -> ExitCode {
+fn serve(sandbox: bool, script: Option<std::path::PathBuf>) -> ExitCode {
     let settings = match Settings::load(sandbox) {
-        Ok(settings) => settings,
+        Ok(mut settings) => {
+            settings.sandbox_script = script.or(settings.sandbox_script);
+            settings
+        }
         Err(error) => {
             eprintln!("install-on-linode: {error}");
             return ExitCode::from(2);

@@ -27,6 +27,7 @@ pub struct Application {
     state: AppState,
     sandbox: Option<Arc<crate::sandbox::SandboxState>>,
     metrics: Option<(TcpListener, metrics_exporter_prometheus::PrometheusHandle)>,
+    script: Option<(crate::sandbox::ScriptFile, String)>,
 }
 
 impl Application {
@@ -39,7 +40,13 @@ impl Application {
     /// Builds the app on a listener bound already (tests bind first to know the public URL).
     pub fn with_listener(mut settings: Settings, listener: TcpListener) -> std::io::Result<Self> {
         let address = listener.local_addr()?;
-        let sandbox = settings.sandbox.then(|| crate::sandbox::Mount::prepare(&mut settings, address));
+        let (sandbox, script) = match settings.sandbox {
+            true => {
+                let (mount, script) = crate::sandbox::Mount::prepare(&mut settings, address)?;
+                (Some(mount), script)
+            }
+            false => (None, None),
+        };
         let (shared, claims) = Shared::connect(&settings.session_store).map_err(std::io::Error::other)?;
         let mut parts = build_state(settings, shared, claims);
         if let Some(mount) = &sandbox {
@@ -58,7 +65,7 @@ impl Application {
         };
         let sandbox_state = sandbox.as_ref().map(|m| Arc::clone(&m.state));
         let router = crate::web::router(state.clone(), sandbox.map(crate::sandbox::Mount::router));
-        Ok(Self { listener, router, state, sandbox: sandbox_state, metrics })
+        Ok(Self { listener, router, state, sandbox: sandbox_state, metrics, script })
     }
 
     /// The port the app listens on.
@@ -90,6 +97,13 @@ impl Application {
             let metrics = Router::new()
                 .route("/metrics", axum::routing::get(move || std::future::ready(handle.render())));
             tokio::spawn(async move { axum::serve(listener, metrics).await });
+        }
+        if let Some((file, text)) = self.script {
+            let catalog = Arc::clone(&self.state.catalog);
+            tokio::spawn(file.watch(text, move || {
+                let catalog = Arc::clone(&catalog);
+                async move { catalog.refresh_now().await }
+            }));
         }
         let watches = Arc::clone(&self.state.watches);
         let stopping = Arc::clone(&watches);

@@ -37,6 +37,8 @@ Settings (environment variables override config/local.toml, which overrides the 
   APP_RATE_LIMIT_PER_MINUTE form posts and callbacks per client a minute, 0 = off [default: 20]
   APP_PENDING_PER_CLIENT    sign-ins one client may have in progress, 0 = off [default: 10]
   APP_SANDBOX_LATENCY_MS    delay added to the sandbox's answers  [default: 0]
+  APP_SANDBOX_TOKEN         the sandbox account's personal access token [default: made up at start]
+  APP_SANDBOX_SCRIPT        a script file the sandbox serves as its StackScript (also --script)
   RUST_LOG                  log filter, such as debug              [default: info]
 
 A missing or invalid setting stops start-up with a line naming it (exit status 2).";
@@ -49,6 +51,12 @@ pub struct Cli {
     /// and no OAuth client or secret is needed (also APP_SANDBOX=true).
     #[arg(long)]
     pub sandbox: bool,
+
+    /// With the sandbox: serve this script file as the StackScript (its
+    /// `<UDF>` lines make the form), read again whenever it changes. Implies
+    /// --sandbox (also APP_SANDBOX_SCRIPT).
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<std::path::PathBuf>,
 
     /// What to do; the server runs when none is given.
     #[command(subcommand)]

@@ -85,6 +85,45 @@ pub fn regions() -> Vec<Value> {
 /// The sandbox's distributed region.
 pub const DISTRIBUTED_REGION: &str = "us-den-edge-1";
 
+/// Now, as Linode writes times: UTC, to the second, no zone (`2026-11-23T10:00:00`).
+pub fn now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The images, as `GET /images` lists them.
+pub fn images() -> Vec<Value> {
+    IMAGES
+        .iter()
+        .map(|id| {
+            let name = id.trim_start_matches("linode/");
+            let split = name.find(|c: char| c.is_ascii_digit()).unwrap_or(name.len());
+            let (distro, version) = name.split_at(split);
+            let vendor = match distro {
+                "debian" => "Debian",
+                "ubuntu" => "Ubuntu",
+                "almalinux" => "AlmaLinux",
+                _ => "Rocky",
+            };
+            json!({
+                "id": id, "label": format!("{vendor} {version}"), "vendor": vendor,
+                "description": "", "type": "manual", "is_public": true, "deprecated": false,
+                "size": 2500, "status": "available", "tags": [], "capabilities": ["cloud-init"],
+                "created": "2026-01-01T00:00:00", "created_by": "linode", "updated": "2026-01-01T00:00:00",
+                "expiry": null, "eol": null, "total_size": 2500, "regions": []
+            })
+        })
+        .collect()
+}
+
 /// Image ids the sandbox knows, as `linode/…`.
 pub const IMAGES: [&str; 6] = [
     "linode/debian12",

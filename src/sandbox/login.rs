@@ -21,8 +21,8 @@ use serde_json::json;
 use url::Url;
 
 use super::state::{
-    CODE_LIFETIME, ConsentRequest, IssuedCode, IssuedToken, SandboxState, SimUser, TOKEN_LIFETIME,
-    random_token,
+    CODE_LIFETIME, ConsentRequest, IssuedCode, IssuedRefresh, IssuedToken, SandboxState, SimUser,
+    TOKEN_LIFETIME, random_token,
 };
 use super::wire::ApiError;
 use crate::linode::{Access, OAuthScopes, Scope};
@@ -226,6 +226,7 @@ struct TokenForm {
     client_id: Option<String>,
     client_secret: Option<String>,
     grant_type: Option<String>,
+    refresh_token: Option<String>,
 }
 
 fn client_authenticated(sandbox: &SandboxState, id: Option<&str>, secret: Option<&str>) -> bool {
@@ -239,7 +240,8 @@ fn client_authenticated(sandbox: &SandboxState, id: Option<&str>, secret: Option
     }
 }
 
-/// `POST /oauth/token`: exchanges a code for a token, once.
+/// `POST /oauth/token`: exchanges a code (once) or a refresh token (once)
+/// for a new access token.
 async fn token(
     State(sandbox): State<Arc<SandboxState>>,
     form: Result<Form<TokenForm>, FormRejection>,
@@ -250,46 +252,70 @@ async fn token(
     if !client_authenticated(&sandbox, form.client_id.as_deref(), form.client_secret.as_deref()) {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Invalid client_id or client_secret"));
     }
-    if form.grant_type.as_deref().is_some_and(|g| g != "authorization_code") {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unsupported grant_type"));
-    }
-    let client_id = form.client_id.unwrap_or_default();
-    let mut records = sandbox.records();
-    let code = form.code.as_deref().and_then(|c| records.codes.get_mut(c));
-    let (scopes, user) = match code {
-        None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid authorization code")),
-        Some(code) if code.used => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "Authorization code already used"));
-        }
-        Some(code) if code.client_id != client_id => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "Authorization code was not issued to this client",
-            ));
-        }
-        Some(code) if code.at.elapsed() > CODE_LIFETIME => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "Authorization code expired"));
-        }
-        Some(code) => {
-            code.used = true;
-            (code.scopes.clone(), code.user)
-        }
+    let client_id = form.client_id.clone().unwrap_or_default();
+    let (scopes, user) = match form.grant_type.as_deref() {
+        None | Some("authorization_code") => redeem_code(&sandbox, &form, &client_id)?,
+        Some("refresh_token") => redeem_refresh(&sandbox, &form, &client_id)?,
+        Some(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "Unsupported grant_type")),
     };
     let access_token = random_token();
+    let refresh_token = random_token();
+    let mut records = sandbox.records();
     let record = IssuedToken {
         scopes: scopes.clone(),
         expires: Instant::now() + TOKEN_LIFETIME,
         revoked: false,
-        client_id: Some(client_id),
+        client_id: Some(client_id.clone()),
         user,
     };
     records.tokens.insert(access_token.clone(), record);
+    records
+        .refreshes
+        .insert(refresh_token.clone(), IssuedRefresh { client_id, scopes: scopes.clone(), user });
     let scopes = scopes.to_string();
     Ok(Json(json!({
         "access_token": access_token, "token_type": "bearer", "expires_in": TOKEN_LIFETIME.as_secs(),
-        "refresh_token": random_token(), "scopes": scopes, "scope": scopes
+        "refresh_token": refresh_token, "scopes": scopes, "scope": scopes
     }))
     .into_response())
+}
+
+fn redeem_code(
+    sandbox: &SandboxState,
+    form: &TokenForm,
+    client_id: &str,
+) -> Result<(OAuthScopes, SimUser), ApiError> {
+    let refused = |reason: &str| ApiError::new(StatusCode::BAD_REQUEST, reason.to_owned());
+    let mut records = sandbox.records();
+    match form.code.as_deref().and_then(|c| records.codes.get_mut(c)) {
+        None => Err(refused("Invalid authorization code")),
+        Some(code) if code.used => Err(refused("Authorization code already used")),
+        Some(code) if code.client_id != client_id => {
+            Err(refused("Authorization code was not issued to this client"))
+        }
+        Some(code) if code.at.elapsed() > CODE_LIFETIME => Err(refused("Authorization code expired")),
+        Some(code) => {
+            code.used = true;
+            Ok((code.scopes.clone(), code.user))
+        }
+    }
+}
+
+fn redeem_refresh(
+    sandbox: &SandboxState,
+    form: &TokenForm,
+    client_id: &str,
+) -> Result<(OAuthScopes, SimUser), ApiError> {
+    let refused = || ApiError::new(StatusCode::BAD_REQUEST, "Invalid refresh token");
+    let mut records = sandbox.records();
+    let token = form.refresh_token.as_deref().ok_or_else(refused)?;
+    match records.refreshes.get(token) {
+        Some(grant) if grant.client_id == client_id => {
+            let grant = records.refreshes.remove(token).ok_or_else(refused)?;
+            Ok((grant.scopes, grant.user))
+        }
+        _ => Err(refused()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

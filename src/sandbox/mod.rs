@@ -12,16 +12,23 @@
 //! Nothing outside this module depends on it except start-up, which mounts it.
 //!
 //! # Layout
-//! - [`data`]: the demo catalog (plans, regions, the demo StackScript).
+//! - [`data`]: the demo catalog (plans, regions, images, the demo StackScript).
 //! - [`state`]: registered clients, consents, codes, tokens and instances.
-//! - [`login`]: `/sandbox/login/oauth/*`, with the consent page.
-//! - [`api`]: `/sandbox/v4/*`, the API endpoints the app and its set-up commands call.
-//! - [`validate`]: what a create body must satisfy.
-//! - [`wire`]: Linode's error shape, paging and `X-Filter`.
+//! - [`login`]: `/sandbox/login/oauth/*`, with the consent page, code and refresh grants.
+//! - [`api`]: `/sandbox/v4/*`: the route table, the public catalog and Linode's headers; [`auth`]: bearer tokens.
+//! - [`instances`]: create, list, read, addresses and delete; [`validate`]: what a create must satisfy.
+//! - [`account`]: the profile, its grants, and the account's OAuth clients.
+//! - [`stackscripts`]: the publisher's StackScripts, their `<UDF>` tags parsed.
+//! - [`filter`]: Linode's filter language on every list; [`wire`]: its error shape and paging.
 
+pub mod account;
 pub mod api;
+pub mod auth;
 pub mod data;
+pub mod filter;
+pub mod instances;
 pub mod login;
+pub mod stackscripts;
 pub mod state;
 pub mod validate;
 pub mod wire;
@@ -43,7 +50,10 @@ pub const LOGIN_PREFIX: &str = "/sandbox/login";
 
 /// The sandbox's routes, to be merged into the app's router.
 pub fn router(state: Arc<SandboxState>) -> Router {
-    Router::new().nest(API_PREFIX, api::routes()).nest(LOGIN_PREFIX, login::routes()).with_state(state)
+    Router::new()
+        .nest(API_PREFIX, api::routes(Arc::clone(&state)))
+        .nest(LOGIN_PREFIX, login::routes())
+        .with_state(state)
 }
 
 /// The sandbox as start-up mounts it: its state and the login URL browsers use.
@@ -56,10 +66,65 @@ pub struct Mount {
     pub latency: std::time::Duration,
 }
 
+/// A publisher's script file served as the sandbox's StackScript, read again
+/// whenever it changes, so that reloading the form shows the edit.
+#[derive(Debug, Clone)]
+pub struct ScriptFile {
+    path: std::path::PathBuf,
+    id: u64,
+    state: Arc<SandboxState>,
+}
+
+impl ScriptFile {
+    /// Reads the file and serves it; an unreadable file is an error.
+    fn load(path: &std::path::Path, id: u64, state: &Arc<SandboxState>) -> std::io::Result<(Self, String)> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("the sandbox script {} cannot be read: {e}", path.display()),
+            )
+        })?;
+        let file = Self { path: path.to_owned(), id, state: Arc::clone(state) };
+        file.serve(&text);
+        Ok((file, text))
+    }
+
+    fn serve(&self, text: &str) {
+        let label =
+            self.path.file_name().map_or_else(|| "script".into(), |n| n.to_string_lossy().into_owned());
+        self.state.set_stackscript(self.id, stackscripts::from_script(self.id, &label, text));
+    }
+
+    /// Watches the file until the process ends: each change is served at
+    /// once and `changed` runs (the app refreshes its catalog there).
+    pub async fn watch<F, Fut>(self, mut last: String, changed: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            let Ok(text) = tokio::fs::read_to_string(&self.path).await else { continue };
+            if text != last {
+                self.serve(&text);
+                tracing::info!(path = %self.path.display(), "sandbox script changed; serving the new version");
+                changed().await;
+                last = text;
+            }
+        }
+    }
+}
+
 impl Mount {
     /// Points `settings` at a sandbox served by this very process on `address`,
-    /// and registers the app as the sandbox's OAuth client.
-    pub fn prepare(settings: &mut Settings, address: SocketAddr) -> Self {
+    /// registers the app as the sandbox's OAuth client, keeps the account's
+    /// personal access token (printing it with the API's address for outside
+    /// clients), and serves the publisher's script file when one is set.
+    pub fn prepare(
+        settings: &mut Settings,
+        address: SocketAddr,
+    ) -> std::io::Result<(Self, Option<(ScriptFile, String)>)> {
         let local = match address {
             SocketAddr::V4(a) if a.ip().is_unspecified() => format!("127.0.0.1:{}", a.port()),
             SocketAddr::V6(a) if a.ip().is_unspecified() => format!("[::1]:{}", a.port()),
@@ -82,13 +147,29 @@ impl Mount {
             secret: secrecy::ExposeSecret::expose_secret(&settings.client_secret).to_owned(),
             label: settings.application_name.clone(),
             redirect_uri: settings.redirect_uri(),
+            public: false,
         };
         let state = Arc::new(SandboxState::new(client, settings.stackscript_id));
+        let script = match &settings.sandbox_script {
+            Some(path) => Some(ScriptFile::load(path, settings.stackscript_id, &state)?),
+            None => None,
+        };
+        let token = match &settings.sandbox_token {
+            Some(token) => secrecy::ExposeSecret::expose_secret(token).trim().to_owned(),
+            None => state::random_token(),
+        };
+        let everything: crate::linode::OAuthScopes = "*".parse().expect("* is a scope");
+        let token = state.keep_personal_token(token, everything);
         tracing::warn!(
             public_url = %settings.public_url,
             "sandbox mode: Linode is simulated under /sandbox/; nothing is created on Linode"
         );
-        Self { state, browser_login_url, latency: settings.sandbox_latency }
+        // Printed, not logged: this made-up token opens only the simulated
+        // account, and outside clients need it.
+        let api = format!("{}{API_PREFIX}", settings.public_url.as_str().trim_end_matches('/'));
+        eprintln!("sandbox: LINODE_TOKEN={token} APP_LINODE_API_URL={api}");
+        let mount = Self { state, browser_login_url, latency: settings.sandbox_latency };
+        Ok((mount, script))
     }
 
     /// The routes to merge into the app.

@@ -13,6 +13,8 @@ use crate::linode::OAuthScopes;
 pub const CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// How long an access token stays good.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+/// How long a personal access token stays good: as long as a sandbox runs.
+pub const PERSONAL_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// How many of each record the sandbox keeps before dropping the oldest.
 pub const MAX_RECORDS: usize = 20_000;
 
@@ -27,6 +29,8 @@ pub struct OAuthClientRecord {
     pub label: String,
     /// Where codes may be sent.
     pub redirect_uri: String,
+    /// Whether it is a public client (no secret needed at the token endpoint).
+    pub public: bool,
 }
 
 /// A consent page shown and not yet answered.
@@ -104,6 +108,17 @@ pub struct IssuedToken {
     pub user: SimUser,
 }
 
+/// A refresh token: what a new access token made from it may do.
+#[derive(Debug, Clone)]
+pub struct IssuedRefresh {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The scopes of the grant.
+    pub scopes: OAuthScopes,
+    /// The user it acts for.
+    pub user: SimUser,
+}
+
 /// A simulated instance.
 #[derive(Debug, Clone)]
 pub struct SimInstance {
@@ -124,6 +139,8 @@ pub struct Records {
     pub codes: Expiring<IssuedCode>,
     /// Tokens by value.
     pub tokens: Expiring<IssuedToken>,
+    /// Refresh tokens by value; each works once.
+    pub refreshes: Expiring<IssuedRefresh>,
     /// Instances by id.
     pub instances: HashMap<u64, SimInstance>,
     /// Instance ids, oldest first.
@@ -206,6 +223,11 @@ impl SandboxState {
         Self { records: Mutex::new(records), boot_millis: std::sync::atomic::AtomicU64::new(6_000) }
     }
 
+    /// Serves `script` as the StackScript with this id, replacing what was there.
+    pub fn set_stackscript(&self, id: u64, script: Value) {
+        self.records().stackscripts.insert(id, script);
+    }
+
     /// How long an instance takes from provisioning to running (half of it booting).
     pub fn boot_time(&self) -> Duration {
         Duration::from_millis(self.boot_millis.load(std::sync::atomic::Ordering::Relaxed))
@@ -221,10 +243,15 @@ impl SandboxState {
         self.records().clients.get(id).cloned()
     }
 
-    /// How many tokens are still live (neither revoked nor expired).
+    /// How many tokens the login server issued are still live (neither
+    /// revoked nor expired); personal access tokens are not counted.
     pub fn live_tokens(&self) -> usize {
         let records = self.records();
-        records.tokens.values().filter(|t| !t.revoked && Instant::now() < t.expires).count()
+        records
+            .tokens
+            .values()
+            .filter(|t| t.client_id.is_some() && !t.revoked && Instant::now() < t.expires)
+            .count()
     }
 
     /// How many instances were created.
@@ -250,7 +277,12 @@ impl SandboxState {
 
     /// Issues a personal access token with `scopes` (for the set-up commands and tests).
     pub fn issue_personal_token(&self, scopes: OAuthScopes) -> String {
-        let token = random_token();
+        self.keep_personal_token(random_token(), scopes)
+    }
+
+    /// Keeps `token` as a personal access token of the account's owner
+    /// with `scopes`, for as long as the sandbox runs; returns it.
+    pub fn keep_personal_token(&self, token: String, scopes: OAuthScopes) -> String {
         let record = IssuedToken {
             scopes,
             expires: Instant::now() + TOKEN_LIFETIME,

@@ -1,7 +1,9 @@
-//! Linode's wire conventions: the error body, paged lists and `X-Filter`.
+//! Linode's wire conventions: the error body and paged lists (`X-Filter` is [`super::filter`]).
 
 use axum::Json;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -59,6 +61,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The JSON answer of an endpoint, or Linode's error.
+pub type ApiResult = Result<Json<Value>, ApiError>;
+
+/// The paging of a list request (defaults when it cannot be read).
+pub fn paging(query: Result<Query<Paging>, QueryRejection>) -> Paging {
+    query.map(|Query(p)| p).unwrap_or_default()
+}
+
 /// `?page=N&page_size=N` of a list request.
 #[derive(Debug, Default, Deserialize)]
 pub struct Paging {
@@ -83,38 +93,4 @@ pub fn page(items: Vec<Value>, paging: &Paging) -> Result<Json<Value>, ApiError>
     let pages = results.div_ceil(size).max(1);
     let data: Vec<Value> = items.into_iter().skip((page - 1) * size).take(size).collect();
     Ok(Json(json!({"data": data, "page": page, "pages": pages, "results": results})))
-}
-
-/// Applies an `X-Filter` header: `{"field": value}` or `{"field": {"+contains": "text"}}`
-/// on the fields listed as filterable. Anything else is refused, as Linode does.
-pub fn filter(items: Vec<Value>, headers: &HeaderMap, filterable: &[&str]) -> Result<Vec<Value>, ApiError> {
-    let Some(raw) = headers.get("x-filter") else {
-        return Ok(items);
-    };
-    let bad = |reason: &str| ApiError::new(StatusCode::BAD_REQUEST, reason.to_owned());
-    let filter: Value = raw
-        .to_str()
-        .ok()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .ok_or_else(|| bad("X-Filter is not valid JSON"))?;
-    let conditions = filter.as_object().ok_or_else(|| bad("X-Filter must be an object"))?;
-    let mut items = items;
-    for (field, condition) in conditions {
-        if !filterable.contains(&field.as_str()) {
-            return Err(bad(&format!("Cannot filter on {field}")));
-        }
-        items.retain(|item| matches(item.get(field), condition));
-    }
-    Ok(items)
-}
-
-fn matches(value: Option<&Value>, condition: &Value) -> bool {
-    match condition {
-        Value::Object(ops) => ops.iter().all(|(op, operand)| match (op.as_str(), value, operand) {
-            ("+contains", Some(Value::String(v)), Value::String(needle)) => v.contains(needle.as_str()),
-            ("+neq", v, operand) => v != Some(operand),
-            _ => false,
-        }),
-        exact => value == Some(exact),
-    }
 }

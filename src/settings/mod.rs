@@ -59,6 +59,12 @@ pub struct Settings {
     pub pending_per_client: u32,
     /// Delay added to every answer of the sandbox's simulated Linode (`APP_SANDBOX_LATENCY_MS`, default 0).
     pub sandbox_latency: Duration,
+    /// The personal access token the sandbox's simulated account accepts from
+    /// outside clients (`APP_SANDBOX_TOKEN`; made up at each start when empty).
+    pub sandbox_token: Option<SecretString>,
+    /// A script file the sandbox serves as its StackScript, read again when it
+    /// changes (`APP_SANDBOX_SCRIPT` or `--script`; empty: the demo script).
+    pub sandbox_script: Option<std::path::PathBuf>,
 }
 
 /// Where sessions are kept.
@@ -222,6 +228,8 @@ impl Settings {
                 "APP_SANDBOX_LATENCY_MS",
                 "a whole number of milliseconds",
             )?),
+            sandbox_token: raw.sandbox_token.filter(|t| !t.expose_secret().trim().is_empty()),
+            sandbox_script: raw.sandbox_script.filter(|s| !s.trim().is_empty()).map(Into::into),
         })
     }
 

@@ -46,6 +46,8 @@ pub struct RawSettings {
     pub(super) rate_limit_per_minute: Option<u32>,
     pub(super) pending_per_client: Option<u32>,
     pub(super) sandbox_latency_ms: Option<u64>,
+    pub(super) sandbox_token: Option<SecretString>,
+    pub(super) sandbox_script: Option<String>,
 }
 
 impl RawSettings {

@@ -43,6 +43,7 @@ pub struct Spawn {
     pub boot_time: Duration,
     public_url: Option<String>,
     linode: Option<Arc<MockServer>>,
+    sandbox_of: Option<String>,
 }
 
 impl Spawn {
@@ -63,6 +64,14 @@ impl Spawn {
     /// Shares `linode` with other apps (replicas of one service).
     pub fn on(&mut self, linode: &Arc<MockServer>) -> &mut Self {
         self.linode = Some(Arc::clone(linode));
+        self.catalog = false;
+        self
+    }
+
+    /// Talks to the sandbox of another app at `address` as if it were Linode,
+    /// as a real deployment talks to Linode (its own client and StackScript).
+    pub fn against_sandbox_of(&mut self, address: &str) -> &mut Self {
+        self.sandbox_of = Some(address.to_owned());
         self.catalog = false;
         self
     }
@@ -88,6 +97,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Spawn)) -> TestApp {
         boot_time: Duration::from_millis(1500),
         public_url: None,
         linode: None,
+        sandbox_of: None,
     };
     spawn.settings.port = 0;
     spawn.settings.http_timeout = Duration::from_secs(2);
@@ -103,8 +113,12 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Spawn)) -> TestApp {
     }
     let mut settings = spawn.settings;
     settings.public_url = url::Url::parse(spawn.public_url.as_deref().unwrap_or(&address)).unwrap();
-    settings.linode_api_url = url::Url::parse(&format!("{}/v4", linode.uri())).unwrap();
-    settings.linode_login_url = url::Url::parse(&linode.uri()).unwrap();
+    let (api, login) = match &spawn.sandbox_of {
+        Some(other) => (format!("{other}/sandbox/v4"), format!("{other}/sandbox/login")),
+        None => (format!("{}/v4", linode.uri()), linode.uri()),
+    };
+    settings.linode_api_url = url::Url::parse(&api).unwrap();
+    settings.linode_login_url = url::Url::parse(&login).unwrap();
     let app = Application::with_listener(settings, listener).unwrap();
     let sandbox = app.sandbox();
     if let Some(simulation) = &sandbox {

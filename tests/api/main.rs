@@ -12,6 +12,7 @@ mod fuzz;
 mod helpers;
 mod layout;
 mod lifecycle;
+mod local_linode;
 mod logs;
 mod marketplace;
 mod pages;

@@ -266,7 +266,7 @@ async fn the_public_api_follows_x_filter_and_pages() {
         .unwrap();
     let paged: Value =
         app.browser.get(format!("{url}?page=2&page_size=25")).send().await.unwrap().json().await.unwrap();
-    let refused = app.browser.get(&url).header("X-Filter", r#"{"memory":{"+gt":1}}"#).send().await.unwrap();
+    let refused = app.browser.get(&url).header("X-Filter", r#"{"price":{"+gt":1}}"#).send().await.unwrap();
 
     let labels: Vec<&str> =
         filtered["data"].as_array().unwrap().iter().map(|t| t["label"].as_str().unwrap()).collect();
