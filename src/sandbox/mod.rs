@@ -167,7 +167,9 @@ impl Mount {
         // Printed, not logged: this made-up token opens only the simulated
         // account, and outside clients need it.
         let api = format!("{}{API_PREFIX}", settings.public_url.as_str().trim_end_matches('/'));
-        eprintln!("sandbox: LINODE_TOKEN={token} APP_LINODE_API_URL={api}");
+        // One write, so that no log line lands in the middle of it.
+        let line = format!("sandbox: LINODE_TOKEN={token} APP_LINODE_API_URL={api}\n");
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         let mount = Self { state, browser_login_url, latency: settings.sandbox_latency };
         Ok((mount, script))
     }
