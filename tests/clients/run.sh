@@ -23,9 +23,9 @@ cargo build --locked --quiet --bin install-on-linode
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 token="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
 APP_PORT="$port" APP_PUBLIC_URL="http://127.0.0.1:$port" APP_SANDBOX_TOKEN="$token" \
-    target/debug/install-on-linode --sandbox >"$work/app.log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}/debug/install-on-linode" --sandbox >"$work/app.log" 2>&1 &
 app_pid=$!
-python3 - "$port" <<'PY'
+if ! python3 - "$port" <<'PY'
 import sys, time, urllib.request
 for _ in range(200):
     try:
@@ -36,6 +36,10 @@ for _ in range(200):
 else:
     sys.exit("the sandbox did not start")
 PY
+then
+    cat "$work/app.log"
+    exit 1
+fi
 
 cd "$work"
 PATH="$work/venv/bin:$PATH" LINODE_TOKEN="$token" \
