@@ -68,6 +68,12 @@ fn serve(sandbox: bool, script: Option<std::path::PathBuf>) -> ExitCode {
             }
         };
         tracing::info!(address = %app.local_addr(), "install-on-linode is listening");
+        if let Some(line) = app.sandbox_for_clients() {
+            // Printed, not logged: this made-up token opens only the simulated
+            // account, and outside clients need it. One write, so that no log
+            // line lands in the middle of it.
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), format!("{line}\n").as_bytes());
+        }
         app.prefetch_catalog();
         match app.run_until_stopped(shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -71,6 +71,15 @@ pub fn deploy(outcome: &'static str, reason: Option<&'static str>) {
     }
 }
 
+/// Records where a deploy ended after its create (`running`, `ready`,
+/// `failed`, `deleted`, or the last stage seen), and its time to ready.
+pub fn deploy_finished(stage: &str, seconds_to_ready: Option<u64>) {
+    metrics::counter!("deploys_finished_total", "stage" => stage.to_owned()).increment(1);
+    if let Some(seconds) = seconds_to_ready {
+        metrics::histogram!("deploy_time_to_ready_seconds").record(seconds as f64);
+    }
+}
+
 /// Sets how many log lines were dropped because standard output was not read.
 pub fn log_lines_dropped(count: u64) {
     metrics::counter!("log_lines_dropped_total").absolute(count);

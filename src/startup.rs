@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::catalog::Catalog;
 use crate::deploy::Deployer;
 use crate::deploy::mirror::Mirror;
+use crate::deploy::probe::{Readiness, ReadyCheck};
 use crate::deploy::watch::{Timing, Watches};
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
 use crate::settings::Settings;
@@ -28,6 +29,7 @@ pub struct Application {
     sandbox: Option<Arc<crate::sandbox::SandboxState>>,
     metrics: Option<(TcpListener, metrics_exporter_prometheus::PrometheusHandle)>,
     script: Option<(crate::sandbox::ScriptFile, String)>,
+    sandbox_line: Option<String>,
 }
 
 impl Application {
@@ -64,8 +66,9 @@ impl Application {
             None => None,
         };
         let sandbox_state = sandbox.as_ref().map(|m| Arc::clone(&m.state));
+        let sandbox_line = sandbox.as_ref().map(|m| m.for_clients.clone());
         let router = crate::web::router(state.clone(), sandbox.map(crate::sandbox::Mount::router));
-        Ok(Self { listener, router, state, sandbox: sandbox_state, metrics, script })
+        Ok(Self { listener, router, state, sandbox: sandbox_state, sandbox_line, metrics, script })
     }
 
     /// The port the app listens on.
@@ -126,6 +129,12 @@ impl Application {
         self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
+    /// With the sandbox: the line for outside clients, with the simulated
+    /// account's personal access token and the API's address.
+    pub fn sandbox_for_clients(&self) -> Option<&str> {
+        self.sandbox_line.as_deref()
+    }
+
     /// The simulated Linode, when running as a sandbox.
     pub fn sandbox(&self) -> Option<Arc<crate::sandbox::SandboxState>> {
         self.sandbox.clone()
@@ -181,6 +190,15 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
                 .redis
                 .clone()
                 .map(|pool| Mirror::new(pool, Timing::default().mirror_fresh_for(settings.http_timeout))),
+            settings.ready_url.as_ref().map(|url| Readiness {
+                check: if settings.ready_anywhere {
+                    ReadyCheck::anywhere(url.clone())
+                } else {
+                    ReadyCheck::new(url.clone(), settings.ready_allow_private)
+                },
+                open_url: settings.open_url.clone(),
+                timeout: settings.ready_timeout,
+            }),
         ),
         login,
         scopes: OAuthScopes::deploy(),

@@ -71,10 +71,23 @@
   var elapsedEl = document.getElementById("elapsed");
   var noteEl = document.getElementById("access-note");
 
+  var sentenceEl = document.getElementById("stage-sentence");
+  var openRow = document.getElementById("open-app-row");
+  var openLink = document.getElementById("open-app");
+  var deleteForm = document.getElementById("delete-form");
+  var cloudNote = document.getElementById("cloud-manager-note");
+
   function show(progress) {
-    statusEl.textContent = progress.status;
+    statusEl.textContent = progress.stage || progress.status;
     elapsedEl.textContent = "(" + progress.elapsed_secs + " s since it was created)";
     if (progress.access_note) { noteEl.textContent = progress.access_note; }
+    if (sentenceEl && progress.stage_sentence) { sentenceEl.textContent = progress.stage_sentence; }
+    if (openRow && progress.open_url) {
+      openLink.setAttribute("href", progress.open_url);
+      openRow.hidden = false;
+    }
+    if (deleteForm) { deleteForm.hidden = !progress.can_delete; }
+    if (cloudNote) { cloudNote.hidden = !(progress.failed && !progress.can_delete); }
     box.setAttribute("data-watching", progress.watching ? "true" : "false");
   }
 

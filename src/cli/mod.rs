@@ -37,6 +37,10 @@ Settings (environment variables override config/local.toml, which overrides the 
   APP_RATE_LIMIT_PER_MINUTE form posts and callbacks per client a minute, 0 = off [default: 20]
   APP_PENDING_PER_CLIENT    sign-ins one client may have in progress, 0 = off [default: 10]
   APP_SANDBOX_LATENCY_MS    delay added to the sandbox's answers  [default: 0]
+  APP_READY_URL             what says the new server's app answers, e.g. http://{ipv4}/ [default: none]
+  APP_OPEN_URL              where the visitor opens the app        [default: the ready URL]
+  APP_READY_TIMEOUT_SECONDS how long the app may take to answer    [default: 1200]
+  APP_READY_ALLOW_PRIVATE   probe private and loopback addresses too [default: false]
   APP_SANDBOX_TOKEN         the sandbox account's personal access token [default: made up at start]
   APP_SANDBOX_SCRIPT        a script file the sandbox serves as its StackScript (also --script)
   RUST_LOG                  log filter, such as debug              [default: info]

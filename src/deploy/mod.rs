@@ -17,10 +17,12 @@
 //! - this file: [`Deployer`], code -> token -> scope check -> instance.
 //! - [`stage`]: the state machine after the create: the server's stage and the visitor's access.
 //! - [`watch`]: holding the token while the server starts, and when to let go of it.
+//! - [`probe`]: whether the app on the new server answers (the ready URL).
 //! - [`revoke`]: the one way a token ends.
 //! - [`mirror`]: a deploy's progress shared through Redis with the other replicas.
 
 pub mod mirror;
+pub mod probe;
 pub mod revoke;
 pub mod stage;
 pub mod watch;

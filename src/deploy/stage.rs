@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::linode::models::Instance;
 
-/// Where the new server is, as Linode reports it.
+/// Where the new server is: as Linode reports it, then (with a ready URL)
+/// whether its app answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
@@ -21,10 +22,44 @@ pub enum Stage {
     Provisioning,
     /// It is starting (`booting`).
     Booting,
-    /// It runs (`running`): the app lets go of the token.
+    /// It runs (`running`); without a ready URL, the deploy is done.
     Running,
+    /// It runs and the StackScript is installing: the app does not answer yet.
+    Installing,
+    /// The app answers.
+    Ready,
+    /// The deploy failed, for this reason.
+    Failed(Failure),
+    /// The visitor had the failed server deleted.
+    Deleted,
     /// Any other status Linode reports (`offline`, `rebooting`, …), as Linode spells it.
     Other(String),
+}
+
+/// Why a deploy failed after the server was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The server stopped (Linode's status, such as `offline`) while installing.
+    Stopped(String),
+    /// The app did not answer within the bound.
+    NoAnswer,
+    /// The ready check cannot probe this server (why).
+    Unprobeable(String),
+}
+
+impl Failure {
+    /// The reason in plain words.
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::Stopped(status) => format!(
+                "The server stopped while its software was installing (Linode says it is {status}): \
+                 the install script most likely failed."
+            ),
+            Self::NoAnswer => "The app did not answer in time: its install most likely failed.".into(),
+            Self::Unprobeable(why) => format!("Whether the app answers cannot be checked: {why}."),
+        }
+    }
 }
 
 impl Stage {
@@ -38,14 +73,23 @@ impl Stage {
         }
     }
 
-    /// Linode's word for it, as the pages show it.
+    /// Its word, as the pages show it.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Provisioning => "provisioning",
             Self::Booting => "booting",
             Self::Running => "running",
+            Self::Installing => "installing",
+            Self::Ready => "ready",
+            Self::Failed(_) => "failed",
+            Self::Deleted => "deleted",
             Self::Other(status) => status,
         }
+    }
+
+    /// Whether nothing more will happen to it.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Self::Ready | Self::Failed(_) | Self::Deleted)
     }
 }
 
@@ -57,6 +101,10 @@ pub enum Revoked {
     NotCreated,
     /// The server runs.
     Running,
+    /// The app answers.
+    Ready,
+    /// The visitor had the failed server deleted.
+    Deleted,
     /// The 10-minute bound passed.
     TimeLimit,
     /// Nobody watched any more.
@@ -75,6 +123,8 @@ impl Revoked {
         match self {
             Self::NotCreated => "Nothing was created, so access to your Linode account has been revoked.",
             Self::Running => "The server is running. Access to your Linode account has been revoked.",
+            Self::Ready => "Your app answers. Access to your Linode account has been revoked.",
+            Self::Deleted => "The server was deleted. Access to your Linode account has been revoked.",
             Self::TimeLimit => {
                 "Ten minutes passed, so access to your Linode account has been revoked. \
                  Follow the server in Cloud Manager."
@@ -169,6 +219,18 @@ pub struct Progress {
     pub created_at: u64,
     /// The visitor's access.
     pub access: Access,
+    /// Linode's id of the instance (for deleting it, and Cloud Manager's link).
+    #[serde(default)]
+    pub instance_id: u64,
+    /// Whether the deploy goes on to check that the app answers.
+    #[serde(default)]
+    pub checks_app: bool,
+    /// Where the app opens, once it answers.
+    #[serde(default)]
+    pub open_url: Option<String>,
+    /// When the app first answered (seconds since the Unix epoch).
+    #[serde(default)]
+    pub ready_at: Option<u64>,
 }
 
 impl Progress {
@@ -182,7 +244,76 @@ impl Progress {
             stage: Stage::from_linode(&instance.status),
             created_at: now,
             access: Access::Held { until: now + hold_for.as_secs() },
+            instance_id: instance.id,
+            checks_app: false,
+            open_url: None,
+            ready_at: None,
         }
+    }
+
+    /// The same, going on to check that the app answers.
+    pub fn checking_app(mut self) -> Self {
+        self.checks_app = true;
+        self
+    }
+
+    /// The app answers, and opens at `open_url`.
+    pub fn ready(&mut self, open_url: String) {
+        if !self.stage.is_final() {
+            self.stage = Stage::Ready;
+            self.open_url = Some(open_url);
+            self.ready_at = Some(unix_now());
+        }
+    }
+
+    /// The deploy failed after the create.
+    pub fn fail(&mut self, failure: Failure) {
+        if !self.stage.is_final() {
+            self.stage = Stage::Failed(failure);
+        }
+    }
+
+    /// The visitor had the failed server deleted.
+    pub fn deleted(&mut self) {
+        self.stage = Stage::Deleted;
+    }
+
+    /// Whether the visitor may have the server deleted here: it failed and
+    /// the app still holds the access that deleting it takes.
+    pub fn can_delete(&self) -> bool {
+        matches!(self.stage, Stage::Failed(_)) && self.access.is_held()
+    }
+
+    /// Whether anything may still change: the app holds the token, or it
+    /// still checks whether the app answers (which needs no token).
+    pub fn is_live(&self) -> bool {
+        match self.access {
+            Access::Held { .. } => true,
+            Access::Lost { .. } => false,
+            Access::Revoked { .. } => self.checks_app && !self.stage.is_final(),
+        }
+    }
+
+    /// What the stage means, in one sentence for the visitor.
+    pub fn stage_sentence(&self) -> String {
+        match &self.stage {
+            Stage::Provisioning => "Linode is setting up your server.".into(),
+            Stage::Booting => "Your server is starting.".into(),
+            Stage::Running if self.checks_app => "Your server runs; its software is being installed.".into(),
+            Stage::Running => "Your server is running.".into(),
+            Stage::Installing => {
+                "Your server runs; its software is being installed. This can take several minutes.".into()
+            }
+            Stage::Ready => "Your app is up.".into(),
+            Stage::Failed(failure) => failure.sentence(),
+            Stage::Deleted => "The server was deleted. Linode bills the time it ran.".into(),
+            Stage::Other(status) => format!("Linode says the server is {status}."),
+        }
+    }
+
+    /// Seconds from the create to the app answering, once it did.
+    pub fn seconds_to_ready(&self) -> Option<u64> {
+        self.ready_at.map(|at| at.saturating_sub(self.created_at))
     }
 
     /// The SSH command that signs in: `ssh USER@IP`, once there is an address.
@@ -192,18 +323,35 @@ impl Progress {
     }
 
     /// Takes in a fresh read of the instance; true when anything shown changed.
+    /// With the app checked, a running server is `installing` until the app
+    /// answers, and one that stops while installing has failed.
     pub fn observe(&mut self, instance: &Instance) -> bool {
-        let stage = Stage::from_linode(&instance.status);
-        let ip = instance.ipv4.first().cloned().or_else(|| self.ip.clone());
-        let changed = stage != self.stage || ip != self.ip;
-        self.stage = stage;
-        self.ip = ip;
-        changed
+        let before = (self.stage.clone(), self.ip.clone());
+        self.ip = instance.ipv4.first().cloned().or_else(|| self.ip.clone());
+        let reported = Stage::from_linode(&instance.status);
+        self.stage = match (&self.stage, reported) {
+            (stage, _) if stage.is_final() => stage.clone(),
+            (_, Stage::Running) if self.checks_app => Stage::Installing,
+            (Stage::Installing, Stage::Other(status))
+                if matches!(status.as_str(), "offline" | "stopped" | "shutting_down") =>
+            {
+                Stage::Failed(Failure::Stopped(status))
+            }
+            (Stage::Installing, Stage::Other(_)) => Stage::Installing,
+            (_, reported) => reported,
+        };
+        (self.stage.clone(), self.ip.clone()) != before
     }
 
-    /// Whether the deploy is done with the token: its server runs.
+    /// Whether the deploy is done with the token: its server runs (without
+    /// an app check) or its app answers.
     pub fn done_with_token(&self) -> Option<Revoked> {
-        (self.stage == Stage::Running).then_some(Revoked::Running)
+        match self.stage {
+            Stage::Running if !self.checks_app => Some(Revoked::Running),
+            Stage::Ready => Some(Revoked::Ready),
+            Stage::Deleted => Some(Revoked::Deleted),
+            _ => None,
+        }
     }
 
     /// Records that the token was revoked for `reason`; the first reason stays.
@@ -258,6 +406,31 @@ mod tests {
         assert!(!progress.observe(&instance("booting", &[])), "a missing address keeps the known one");
         assert!(progress.observe(&instance("running", &[])));
         assert_eq!(progress.done_with_token(), Some(Revoked::Running));
+    }
+
+    #[test]
+    fn with_an_app_check_a_running_server_installs_until_its_app_answers() {
+        let mut progress =
+            Progress::created(&instance("booting", &["192.0.2.1"]), None, Duration::from_secs(600))
+                .checking_app();
+        assert!(progress.observe(&instance("running", &[])));
+        assert_eq!((progress.stage.as_str(), progress.done_with_token()), ("installing", None));
+        progress.ready("http://192.0.2.1/".into());
+        assert_eq!(progress.done_with_token(), Some(Revoked::Ready));
+        assert!(progress.seconds_to_ready().is_some());
+        assert!(!progress.observe(&instance("offline", &[])), "a final stage stays");
+    }
+
+    #[test]
+    fn a_server_that_stops_while_installing_has_failed_and_may_be_deleted() {
+        let mut progress =
+            Progress::created(&instance("running", &[]), None, Duration::from_secs(600)).checking_app();
+        progress.observe(&instance("running", &[]));
+        assert!(progress.observe(&instance("offline", &[])));
+        assert_eq!(progress.stage, Stage::Failed(Failure::Stopped("offline".into())));
+        assert!(progress.can_delete() && progress.done_with_token().is_none(), "held for the delete");
+        progress.revoke(Revoked::VisitorLeft);
+        assert!(!progress.can_delete(), "without access, Cloud Manager deletes it");
     }
 
     #[test]

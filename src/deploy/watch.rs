@@ -13,13 +13,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::mirror::Mirror;
+use super::probe::{Addresses, Outcome, Readiness, next_probe_after};
 use super::revoke::revoke;
-use super::stage::{Progress, Revoked};
+use super::stage::{Failure, Progress, Revoked, Stage};
 use crate::linode::models::Instance;
 use crate::linode::{LinodeClient, LinodeError, LoginClient};
 
@@ -63,6 +64,8 @@ pub struct Watch {
     last_seen: Mutex<Instant>,
     viewers: AtomicUsize,
     finished: Mutex<Option<Instant>>,
+    delete: Notify,
+    deleted: Notify,
 }
 
 impl Watch {
@@ -116,6 +119,7 @@ pub struct Watches {
     login: LoginClient,
     timing: Timing,
     mirror: Option<Mirror>,
+    readiness: Option<Readiness>,
     capacity: usize,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
@@ -124,8 +128,14 @@ pub struct Watches {
 
 impl Watches {
     /// A registry of at most [`MAX_WATCHES`] that reads instances with `api` and revokes with `login`.
-    pub fn new(api: LinodeClient, login: LoginClient, timing: Timing, mirror: Option<Mirror>) -> Arc<Self> {
-        Self::with_capacity(api, login, timing, mirror, MAX_WATCHES)
+    pub fn new(
+        api: LinodeClient,
+        login: LoginClient,
+        timing: Timing,
+        mirror: Option<Mirror>,
+        readiness: Option<Readiness>,
+    ) -> Arc<Self> {
+        Self::with_capacity(api, login, timing, mirror, readiness, MAX_WATCHES)
     }
 
     /// A registry that keeps at most `capacity` watches.
@@ -134,6 +144,7 @@ impl Watches {
         login: LoginClient,
         timing: Timing,
         mirror: Option<Mirror>,
+        readiness: Option<Readiness>,
         capacity: usize,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -141,6 +152,7 @@ impl Watches {
             login,
             timing,
             mirror,
+            readiness,
             capacity: capacity.max(1),
             watches: Mutex::default(),
             stop: CancellationToken::new(),
@@ -159,12 +171,17 @@ impl Watches {
         token: SecretString,
     ) -> Started {
         let id = crate::random::hex(16);
-        let progress = Progress::created(instance, ssh_user, self.timing.hard_bound);
+        let mut progress = Progress::created(instance, ssh_user, self.timing.hard_bound);
+        if self.readiness.is_some() {
+            progress = progress.checking_app();
+        }
         let watch = Arc::new(Watch {
             progress: watch::Sender::new(progress),
             last_seen: Mutex::new(Instant::now()),
             viewers: AtomicUsize::new(0),
             finished: Mutex::new(None),
+            delete: Notify::new(),
+            deleted: Notify::new(),
         });
         // Room is made, or refused, before anything is kept.
         let room = {
@@ -235,41 +252,147 @@ impl Watches {
     async fn run(&self, id: &str, watch: Arc<Watch>, instance_id: u64, token: SecretString) {
         let started = Instant::now();
         let mut published = Instant::now();
-        let reason = loop {
-            // Boxed: the task then holds only a small future while it sleeps.
-            match Box::pin(self.api.instance(&token, instance_id)).await {
-                Ok(instance) => {
-                    if watch.progress.send_if_modified(|p| p.observe(&instance)) {
-                        self.publish(id, &watch);
-                        published = Instant::now();
+        let mut token = Some(token);
+        let mut addresses = Addresses { ipv4: watch.progress.borrow().ip.clone(), ..Addresses::default() };
+        let mut probes = 0u32;
+        let mut next_probe = Instant::now();
+        loop {
+            let mut changed = false;
+            if let Some(held) = &token
+                && !watch.progress.borrow().stage.is_final()
+            {
+                // Boxed: the task then holds only a small future while it sleeps.
+                match Box::pin(self.api.instance(held, instance_id)).await {
+                    Ok(instance) => {
+                        addresses.ipv4 = instance.ipv4.first().cloned().or(addresses.ipv4.take());
+                        addresses.ipv6 =
+                            instance.ipv6.as_deref().map(|a| a.split('/').next().unwrap_or(a).to_owned());
+                        changed |= watch.progress.send_if_modified(|p| p.observe(&instance));
                     }
-                    if let Some(done) = watch.progress.borrow().done_with_token() {
-                        break done;
+                    Err(LinodeError::Status { status, .. }) if status.as_u16() == 401 => {
+                        self.let_go(&watch, &mut token, Revoked::TokenRejected).await;
+                        changed = true;
                     }
+                    Err(error) => tracing::debug!(%error, "could not read the instance; will try again"),
                 }
-                Err(LinodeError::Status { status, .. }) if status.as_u16() == 401 => {
-                    break Revoked::TokenRejected;
+            }
+            if let Some(readiness) = &self.readiness {
+                let stage = watch.progress.borrow().stage.clone();
+                // Without the token the server's status is unknown; the probe alone says when the app answers.
+                let probing = stage == Stage::Installing || (token.is_none() && !stage.is_final());
+                if probing && Instant::now() >= next_probe {
+                    if let (Some(held), true, None) = (&token, readiness.check.needs_rdns(), &addresses.rdns)
+                    {
+                        addresses.rdns = Box::pin(self.api.rdns(held, instance_id)).await.ok().flatten();
+                    }
+                    match Box::pin(readiness.check.probe(&addresses)).await {
+                        Outcome::Ready => {
+                            let open = readiness.open_url(&addresses).unwrap_or_default();
+                            watch.progress.send_modify(|p| p.ready(open));
+                            changed = true;
+                        }
+                        Outcome::Refused(why) => {
+                            tracing::warn!(reason = %why, "the ready check cannot probe this server");
+                            watch.progress.send_modify(|p| p.fail(Failure::Unprobeable(why)));
+                            changed = true;
+                        }
+                        Outcome::NotYet(why) => tracing::debug!(reason = %why, "the app does not answer yet"),
+                    }
+                    probes += 1;
+                    next_probe = Instant::now() + next_probe_after(probes);
                 }
-                Err(error) => tracing::debug!(%error, "could not read the instance; will try again"),
+                if probing && started.elapsed() >= readiness.timeout {
+                    watch.progress.send_modify(|p| p.fail(Failure::NoAnswer));
+                    changed = true;
+                }
+            }
+            if token.is_some() {
+                let Timing { hard_bound, left_after, .. } = self.timing;
+                let done = watch.progress.borrow().done_with_token();
+                let reason = match done {
+                    Some(reason) => Some(reason),
+                    None if started.elapsed() >= hard_bound => Some(Revoked::TimeLimit),
+                    None if watch.visitor_left(left_after)
+                        && !Box::pin(self.seen_elsewhere(id, left_after)).await =>
+                    {
+                        Some(Revoked::VisitorLeft)
+                    }
+                    None => None,
+                };
+                if let Some(reason) = reason {
+                    self.let_go(&watch, &mut token, reason).await;
+                    changed = true;
+                }
             }
             // Alive, changed or not, whether or not Linode answered.
-            if self.mirror.as_ref().is_some_and(|m| published.elapsed() >= m.beat_every()) {
+            let beat = self.mirror.as_ref().is_some_and(|m| published.elapsed() >= m.beat_every());
+            if changed || beat {
                 self.publish(id, &watch);
                 published = Instant::now();
             }
-            let Timing { hard_bound, left_after, poll_every } = self.timing;
-            if started.elapsed() >= hard_bound {
-                break Revoked::TimeLimit;
+            let stage = watch.progress.borrow().stage.clone();
+            let checking = self.readiness.is_some() && watch.progress.borrow().checks_app;
+            if token.is_none() && (!checking || stage.is_final()) {
+                break;
             }
-            if watch.visitor_left(left_after) && !Box::pin(self.seen_elsewhere(id, left_after)).await {
-                break Revoked::VisitorLeft;
-            }
+            let pause = if token.is_some() {
+                self.timing.poll_every
+            } else {
+                next_probe.saturating_duration_since(Instant::now())
+            };
             tokio::select! {
-                () = self.stop.cancelled() => break Revoked::Shutdown,
-                () = tokio::time::sleep(poll_every.min(hard_bound.saturating_sub(started.elapsed()))) => {}
+                () = self.stop.cancelled() => {
+                    if token.is_some() {
+                        self.let_go(&watch, &mut token, Revoked::Shutdown).await;
+                    }
+                    break;
+                }
+                () = watch.delete.notified() => {
+                    if let Some(held) = token.clone()
+                        && watch.progress.borrow().can_delete()
+                    {
+                        match self.api.delete_instance(&held, instance_id).await {
+                            Ok(()) => {
+                                tracing::info!(linode_id = instance_id, "failed server deleted at the visitor's request");
+                                watch.progress.send_modify(Progress::deleted);
+                                self.let_go(&watch, &mut token, Revoked::Deleted).await;
+                                self.publish(id, &watch);
+                            }
+                            Err(error) => tracing::warn!(%error, "Linode did not delete the failed server"),
+                        }
+                        watch.deleted.notify_waiters();
+                    }
+                }
+                () = tokio::time::sleep(pause) => {}
             }
-        };
-        Box::pin(self.finish(id, &watch, &token, reason)).await;
+        }
+        {
+            let progress = watch.progress.borrow();
+            crate::metrics::deploy_finished(progress.stage.as_str(), progress.seconds_to_ready());
+        }
+        *watch.finished.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        self.publish(id, &watch);
+    }
+
+    /// Revokes the token for `reason` and records it.
+    async fn let_go(&self, watch: &Watch, token: &mut Option<SecretString>, reason: Revoked) {
+        if let Some(held) = token.take() {
+            revoke(&self.login, &held, reason).await;
+            watch.progress.send_modify(|p| p.revoke(reason));
+        }
+    }
+
+    /// Asks the watch to delete its failed server, and waits (up to 15 s)
+    /// for Linode's answer; true when the server is gone.
+    pub async fn delete(&self, id: &str) -> bool {
+        let Some(watch) = self.get(id) else { return false };
+        if !watch.progress.borrow().can_delete() {
+            return false;
+        }
+        let answered = watch.deleted.notified();
+        watch.delete.notify_one();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(15), answered).await;
+        watch.progress.borrow().stage == Stage::Deleted
     }
 
     async fn seen_elsewhere(&self, id: &str, within: Duration) -> bool {

@@ -74,6 +74,25 @@ impl LinodeClient {
         send(request, "get_instance").await
     }
 
+    /// Deletes an instance with the visitor's token (a failed deploy, on request).
+    #[tracing::instrument(skip(self, token))]
+    pub async fn delete_instance(&self, token: &SecretString, id: u64) -> Result<(), LinodeError> {
+        let request = self
+            .request(Method::DELETE, &format!("/linode/instances/{id}"))
+            .bearer_auth(token.expose_secret());
+        send::<serde_json::Value>(request, "delete_instance").await.map(|_| ())
+    }
+
+    /// The reverse DNS name Linode gives an instance's public IPv4 address.
+    #[tracing::instrument(skip(self, token))]
+    pub async fn rdns(&self, token: &SecretString, id: u64) -> Result<Option<String>, LinodeError> {
+        let request = self
+            .request(Method::GET, &format!("/linode/instances/{id}/ips"))
+            .bearer_auth(token.expose_secret());
+        let ips: serde_json::Value = send(request, "get_instance_ips").await?;
+        Ok(ips["ipv4"]["public"][0]["rdns"].as_str().map(str::to_owned))
+    }
+
     /// The visitor's profile (any scope may read it): their user name.
     #[tracing::instrument(skip_all)]
     pub async fn profile(&self, token: &SecretString) -> Result<Profile, LinodeError> {

@@ -15,6 +15,6 @@ pub mod scopes;
 
 pub use api::LinodeClient;
 pub use error::{ErrorReason, LinodeError};
-pub use http::http_client;
+pub use http::{USER_AGENT, http_client};
 pub use login::{LoginClient, TokenGrant};
 pub use scopes::{Access, OAuthScopes, Scope};

@@ -166,7 +166,8 @@ pub fn demo_stackscript(id: u64) -> Value {
             {"name": "soa_email_address", "label": "Email address (for the Let's Encrypt certificate and the DNS SOA record)", "example": "you@example.com"},
             {"name": "db_password", "label": "Database password", "example": "a long random string"},
             {"name": "token_password", "label": "Your Linode API token. This is needed to create your server's DNS records", "default": ""},
-            {"name": "domain", "label": "Domain", "example": "The domain for the DNS record: example.com (Requires API token)", "default": ""}
+            {"name": "domain", "label": "Domain", "example": "The domain for the DNS record: example.com (Requires API token)", "default": ""},
+            {"name": "simulate_failure", "label": "Simulate an install failure (sandbox demo: the server stops instead of its app answering)", "oneof": "No,Yes", "default": "No"}
         ]
     })
 }
@@ -182,6 +183,7 @@ const DEMO_SCRIPT: &str = r#"#!/bin/bash
 #<UDF name="db_password" label="Database password" example="a long random string">
 #<UDF name="token_password" label="Your Linode API token. This is needed to create your server's DNS records" default="">
 #<UDF name="domain" label="Domain" example="The domain for the DNS record: example.com (Requires API token)" default="">
+#<UDF name="simulate_failure" label="Simulate an install failure (sandbox demo: the server stops instead of its app answering)" oneOf="No,Yes" default="No">
 set -euo pipefail
 apt-get update && apt-get install -y "$WEB_SERVER"
 useradd -m -s /bin/bash -G sudo "$USER_NAME"

@@ -93,7 +93,11 @@ pub async fn create(
         "placement_group": null,
         "site_type": "core"
     });
-    records.instances.insert(id, SimInstance { body: instance.clone(), created: Instant::now() });
+    let fails_install =
+        body.get("stackscript_data").and_then(|d| d.get("simulate_failure")).is_some_and(|v| v == "Yes");
+    records
+        .instances
+        .insert(id, SimInstance { body: instance.clone(), created: Instant::now(), fails_install });
     records.instance_order.push_back(id);
     while records.instance_order.len() > super::state::MAX_RECORDS {
         if let Some(old) = records.instance_order.pop_front() {
@@ -186,17 +190,9 @@ pub async fn delete(
     Ok(Json(json!({})))
 }
 
-/// The instance as it is now: provisioning, then booting, then running.
+/// The instance as it is now.
 fn with_status(instance: &SimInstance, boot_time: std::time::Duration) -> Value {
-    let elapsed = instance.created.elapsed();
-    let status = if elapsed < boot_time / 2 {
-        "provisioning"
-    } else if elapsed < boot_time {
-        "booting"
-    } else {
-        "running"
-    };
     let mut body = instance.body.clone();
-    body["status"] = json!(status);
+    body["status"] = json!(instance.status(boot_time));
     body
 }

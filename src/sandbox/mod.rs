@@ -19,10 +19,12 @@
 //! - [`instances`]: create, list, read, addresses and delete; [`validate`]: what a create must satisfy.
 //! - [`account`]: the profile, its grants, and the account's OAuth clients.
 //! - [`stackscripts`]: the publisher's StackScripts, their `<UDF>` tags parsed.
+//! - [`apps`]: the simulated servers' apps, for the deploy's ready check.
 //! - [`filter`]: Linode's filter language on every list; [`wire`]: its error shape and paging.
 
 pub mod account;
 pub mod api;
+pub mod apps;
 pub mod auth;
 pub mod data;
 pub mod filter;
@@ -53,6 +55,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .nest(API_PREFIX, api::routes(Arc::clone(&state)))
         .nest(LOGIN_PREFIX, login::routes())
+        .route(&format!("{}/{{ip}}/", apps::APPS_PREFIX), axum::routing::get(apps::app))
         .with_state(state)
 }
 
@@ -64,6 +67,8 @@ pub struct Mount {
     pub browser_login_url: Url,
     /// Delay added to every answer (benchmarks).
     pub latency: std::time::Duration,
+    /// The line that tells outside clients the account's token and the API's address.
+    pub for_clients: String,
 }
 
 /// A publisher's script file served as the sandbox's StackScript, read again
@@ -139,6 +144,14 @@ impl Mount {
         let base = |path: &str| Url::parse(&format!("http://{local}{path}")).expect("valid URL");
         settings.linode_api_url = base(API_PREFIX);
         settings.linode_login_url = base(LOGIN_PREFIX);
+        // The simulated servers' apps answer under this port (see [`apps`]).
+        // The app probes them here; the visitor's browser opens them at the public URL.
+        if settings.ready_url.is_none() {
+            settings.ready_url = Some(format!("http://{local}{}/{{ipv4}}/", apps::APPS_PREFIX));
+            settings.ready_anywhere = true;
+            let public = settings.public_url.as_str().trim_end_matches('/').to_owned();
+            settings.open_url.get_or_insert_with(|| format!("{public}{}/{{ipv4}}/", apps::APPS_PREFIX));
+        }
         let browser_login_url =
             Url::parse(&format!("{}{LOGIN_PREFIX}", settings.public_url.as_str().trim_end_matches('/')))
                 .expect("valid URL");
@@ -164,13 +177,9 @@ impl Mount {
             public_url = %settings.public_url,
             "sandbox mode: Linode is simulated under /sandbox/; nothing is created on Linode"
         );
-        // Printed, not logged: this made-up token opens only the simulated
-        // account, and outside clients need it.
         let api = format!("{}{API_PREFIX}", settings.public_url.as_str().trim_end_matches('/'));
-        // One write, so that no log line lands in the middle of it.
-        let line = format!("sandbox: LINODE_TOKEN={token} APP_LINODE_API_URL={api}\n");
-        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
-        let mount = Self { state, browser_login_url, latency: settings.sandbox_latency };
+        let for_clients = format!("sandbox: LINODE_TOKEN={token} APP_LINODE_API_URL={api}");
+        let mount = Self { state, browser_login_url, latency: settings.sandbox_latency, for_clients };
         Ok((mount, script))
     }
 

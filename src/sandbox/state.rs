@@ -126,6 +126,30 @@ pub struct SimInstance {
     pub body: Value,
     /// When it was created.
     pub created: Instant,
+    /// Whether its simulated install fails (the demo field `simulate_failure`).
+    pub fails_install: bool,
+}
+
+impl SimInstance {
+    /// Its status now: provisioning, booting, running for `boot_time`; then
+    /// its app answers, or (a failing install) the server goes offline.
+    pub fn status(&self, boot_time: std::time::Duration) -> &'static str {
+        let elapsed = self.created.elapsed();
+        if elapsed < boot_time / 2 {
+            "provisioning"
+        } else if elapsed < boot_time {
+            "booting"
+        } else if self.fails_install && elapsed >= boot_time * 2 {
+            "offline"
+        } else {
+            "running"
+        }
+    }
+
+    /// Whether its simulated app answers: a while after it runs, unless its install fails.
+    pub fn app_answers(&self, boot_time: std::time::Duration) -> bool {
+        !self.fails_install && self.created.elapsed() >= boot_time * 2
+    }
 }
 
 /// Everything the sandbox remembers.

@@ -62,6 +62,20 @@ pub struct Settings {
     /// The personal access token the sandbox's simulated account accepts from
     /// outside clients (`APP_SANDBOX_TOKEN`; made up at each start when empty).
     pub sandbox_token: Option<SecretString>,
+    /// What says the app on a new server answers (`APP_READY_URL`, such as
+    /// `http://{ipv4}/` or `tcp://{ipv4}:22`; empty: no app stage, done at `running`).
+    pub ready_url: Option<String>,
+    /// Where the visitor opens the app (`APP_OPEN_URL`; empty: the ready URL
+    /// when it is http(s), else `http://{ipv4}/`).
+    pub open_url: Option<String>,
+    /// From the create to the app answering, at most (`APP_READY_TIMEOUT_SECONDS`, default 1200).
+    pub ready_timeout: Duration,
+    /// Whether private, loopback and documentation addresses may be probed
+    /// (`APP_READY_ALLOW_PRIVATE`, default false; tests and the sandbox).
+    pub ready_allow_private: bool,
+    /// Set by the sandbox only: its simulated servers answer under its own
+    /// port, so the ready URL need not name the server's address.
+    pub ready_anywhere: bool,
     /// A script file the sandbox serves as its StackScript, read again when it
     /// changes (`APP_SANDBOX_SCRIPT` or `--script`; empty: the demo script).
     pub sandbox_script: Option<std::path::PathBuf>,
@@ -229,6 +243,33 @@ impl Settings {
                 "a whole number of milliseconds",
             )?),
             sandbox_token: raw.sandbox_token.filter(|t| !t.expose_secret().trim().is_empty()),
+            ready_url: match raw.ready_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(url) => {
+                    crate::deploy::probe::check_template(url)
+                        .map_err(|why| invalid("APP_READY_URL", &why))?;
+                    Some(url.to_owned())
+                }
+            },
+            open_url: match raw.open_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Some(url.to_owned())
+                }
+                Some(_) => {
+                    return Err(invalid(
+                        "APP_OPEN_URL",
+                        "an http:// or https:// template such as https://{ipv4}/",
+                    ));
+                }
+            },
+            ready_timeout: Duration::from_secs(present(
+                raw.ready_timeout_seconds,
+                "APP_READY_TIMEOUT_SECONDS",
+                "a whole number of seconds",
+            )?),
+            ready_allow_private: raw.ready_allow_private.unwrap_or(false),
+            ready_anywhere: false,
             sandbox_script: raw.sandbox_script.filter(|s| !s.trim().is_empty()).map(Into::into),
         })
     }

@@ -47,6 +47,10 @@ pub struct RawSettings {
     pub(super) pending_per_client: Option<u32>,
     pub(super) sandbox_latency_ms: Option<u64>,
     pub(super) sandbox_token: Option<SecretString>,
+    pub(super) ready_url: Option<String>,
+    pub(super) open_url: Option<String>,
+    pub(super) ready_timeout_seconds: Option<u64>,
+    pub(super) ready_allow_private: Option<bool>,
     pub(super) sandbox_script: Option<String>,
 }
 
@@ -122,7 +126,8 @@ fn what<'a>(key: &str, expected: &'a str) -> &'a str {
         "sandbox_latency_ms" => "a whole number of milliseconds",
         "rate_limit_per_minute" => "a whole number of requests a minute (0 turns the limit off)",
         "pending_per_client" => "a whole number of sign-ins (0 turns the cap off)",
-        "sandbox" => "true or false",
+        "sandbox" | "ready_allow_private" => "true or false",
+        "ready_timeout_seconds" => "a whole number of seconds",
         "log_format" => "pretty or json",
         _ => expected,
     }

@@ -76,6 +76,12 @@ pub enum AppError {
     /// No such page.
     #[error("no such page")]
     NotFound,
+    /// A failed server could not be deleted from here.
+    #[error("the server was not deleted")]
+    NotDeleted {
+        /// Its page in Cloud Manager, when known.
+        cloud_manager: Option<String>,
+    },
 }
 
 /// What the error page shows, attached to the response for rendering.
@@ -107,6 +113,7 @@ impl AppError {
             Self::AlreadyUsed { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } | Self::TooManyPending => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotDeleted { .. } => StatusCode::CONFLICT,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
             Self::ProfileUnreadable(_) => StatusCode::BAD_GATEWAY,
         }
@@ -204,6 +211,22 @@ impl AppError {
                 next_step: Some(
                     "Finish one of them, or try again in 30 minutes, when unfinished ones lapse.".to_owned(),
                 ),
+                ..Default::default()
+            },
+            Self::NotDeleted { cloud_manager } => ErrorPage {
+                title: "The server was not deleted",
+                message: "This page can no longer delete the server: Linode did not confirm the delete, or \
+                          this service no longer holds access to your account."
+                    .into(),
+                next_step: Some(
+                    "Delete it in Cloud Manager: open the server, then Settings, Delete Linode. Linode bills \
+                     the time it has run."
+                        .into(),
+                ),
+                link: Some((
+                    cloud_manager.clone().unwrap_or_else(|| "https://cloud.linode.com/linodes".into()),
+                    "Open Cloud Manager".into(),
+                )),
                 ..Default::default()
             },
             Self::NotFound => ErrorPage {

@@ -37,7 +37,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -93,6 +93,7 @@ where
         )
         .route("/deploys/{id}", get(progress::page.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}/status", get(progress::status.layer(sessions.clone())).layer(no_store()))
+        .route("/deploys/{id}/delete", post(progress::delete.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}/events", get(progress::events.layer(sessions)).layer(no_store()))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -203,9 +203,10 @@ async fn a_visitor_deploys_with_clicks_and_watches_the_server_start() {
     assert!(password.len() >= 12);
     assert!(!browser.text("#secret-0").await.is_empty(), "the generated database password");
     browser.screenshot("success").await;
-    browser.wait_for_text("#status", "running").await;
+    browser.wait_for_text("#status", "ready").await;
     browser.wait_for_text("#access-note", "revoked").await;
-    browser.screenshot("running").await;
+    assert!(browser.find("#open-app").await.is_displayed().await.unwrap(), "Open app is shown");
+    browser.screenshot("ready").await;
     assert_eq!(app.simulation().instance_count(), 1);
     assert_eq!(app.simulation().live_tokens(), 0);
 
@@ -327,7 +328,7 @@ async fn the_form_can_be_completed_with_the_keyboard_alone() {
     missing_chromium,
     ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
 )]
-async fn without_scripts_the_progress_page_still_reaches_running() {
+async fn without_scripts_the_progress_page_still_reaches_ready() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = spawn_app(|s| {
         s.sandbox();
@@ -342,7 +343,7 @@ async fn without_scripts_the_progress_page_still_reaches_running() {
     browser.wait_for_text("h1", "Success!").await;
     browser.click("#progress-link").await;
 
-    browser.wait_for_text("#status", "running").await;
+    browser.wait_for_text("#status", "ready").await;
     assert!(browser.text("#access-note").await.contains("revoked"));
     browser.screenshot("progress").await;
     browser.end().await;

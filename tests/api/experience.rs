@@ -172,12 +172,12 @@ async fn the_progress_page_works_without_scripts_and_says_when_access_was_revoke
             break;
         }
     }
-    assert_eq!(text_of(&last, "#status").as_deref(), Some("running"));
+    assert_eq!(text_of(&last, "#status").as_deref(), Some("ready"));
     assert!(text_of(&last, "#access-note").unwrap().contains("revoked"));
 }
 
 #[tokio::test]
-async fn live_events_report_each_status_until_running() {
+async fn live_events_report_each_stage_until_the_app_is_ready() {
     let app = spawn_app(|s| {
         s.sandbox();
     })
@@ -187,7 +187,7 @@ async fn live_events_report_each_status_until_running() {
 
     let response = app.get(&events_url).await;
     assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let body = tokio::time::timeout(Duration::from_secs(10), response.text())
+    let body = tokio::time::timeout(Duration::from_secs(20), response.text())
         .await
         .expect("the stream ends")
         .unwrap();
@@ -198,7 +198,8 @@ async fn live_events_report_each_status_until_running() {
         .map(|d| serde_json::from_str::<Value>(d).unwrap()["status"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(statuses.first().map(String::as_str), Some("provisioning"));
-    assert_eq!(statuses.last().map(String::as_str), Some("running"));
+    assert_eq!(statuses.last().map(String::as_str), Some("ready"));
+    assert!(statuses.iter().any(|s| s == "installing"), "{statuses:?}");
 }
 
 #[tokio::test]

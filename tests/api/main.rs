@@ -18,6 +18,7 @@ mod marketplace;
 mod pages;
 mod pricing;
 mod production;
+mod readiness;
 mod sandbox;
 mod setup;
 mod watch;

@@ -29,6 +29,7 @@ fn registry(app: &TestApp, timing: Timing, capacity: usize) -> std::sync::Arc<Wa
         LoginClient::new(http, &login, CLIENT_ID.into(), CLIENT_SECRET.into()),
         timing,
         None,
+        None,
         capacity,
     )
 }

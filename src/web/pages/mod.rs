@@ -164,12 +164,55 @@ pub struct SuccessPage {
     pub password: Option<String>,
     /// Generated StackScript secrets.
     pub secrets: Vec<ShownSecret>,
-    /// The status as created.
-    pub status: String,
+    /// Its stage as created.
+    pub stage: StageView,
+    /// Whether the deploy goes on to check that the app answers.
+    pub checks_app: bool,
     /// Where the progress is watched; none when the deploy could not be watched.
     pub progress_url: Option<String>,
     /// Why the deploy is not watched, when it is not.
     pub refused_note: Option<String>,
+}
+
+/// A deploy's stage as the success and progress pages show it.
+#[derive(Debug, Clone)]
+pub struct StageView {
+    /// The stage's word (`installing`, `ready`, `failed`, …).
+    pub word: String,
+    /// What it means, in one sentence.
+    pub sentence: String,
+    /// Seconds since the server was created.
+    pub elapsed_secs: u64,
+    /// Where the app opens, once it answers.
+    pub open_url: Option<String>,
+    /// Whether the deploy failed.
+    pub failed: bool,
+    /// Whether the page offers to delete the failed server.
+    pub can_delete: bool,
+    /// Where the delete form posts.
+    pub delete_url: String,
+    /// The server's page in Cloud Manager.
+    pub cloud_manager_url: String,
+    /// Whether anything may still change (the page keeps watching).
+    pub live: bool,
+}
+
+impl StageView {
+    /// The view of `progress` for the deploy with this id.
+    pub fn new(progress: &crate::deploy::stage::Progress, id: &str) -> Self {
+        use crate::deploy::stage::Stage;
+        Self {
+            word: progress.stage.as_str().to_owned(),
+            sentence: progress.stage_sentence(),
+            elapsed_secs: progress.elapsed_secs(),
+            open_url: progress.open_url.clone(),
+            failed: matches!(progress.stage, Stage::Failed(_)),
+            can_delete: progress.can_delete(),
+            delete_url: format!("/deploys/{id}/delete"),
+            cloud_manager_url: format!("https://cloud.linode.com/linodes/{}", progress.instance_id),
+            live: progress.is_live(),
+        }
+    }
 }
 
 /// The progress of a deploy, on its own page (no secrets).
@@ -182,11 +225,9 @@ pub struct ProgressPage {
     pub label: String,
     /// `ssh USER@IP`, once it has an address.
     pub ssh_command: Option<String>,
-    /// Its status.
-    pub status: String,
-    /// Seconds since it was created.
-    pub elapsed_secs: u64,
-    /// Whether the app still holds access and watches.
+    /// Its stage.
+    pub stage: StageView,
+    /// Whether the app still holds access.
     pub watching: bool,
     /// What became of the access, once it is given up.
     pub access_note: Option<String>,

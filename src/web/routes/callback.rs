@@ -13,13 +13,14 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use crate::deploy::stage::Progress;
 use crate::deploy::watch::Started;
 use crate::deploy::{DeployError, Deployed};
 use crate::form::choice::{FieldError, FormValues};
 use crate::form::{Field, Offer};
 use crate::linode::LinodeError;
 use crate::web::error::AppError;
-use crate::web::pages::{ShownSecret, SuccessPage};
+use crate::web::pages::{ShownSecret, StageView, SuccessPage};
 use crate::web::session::{DeploySession, PendingDeploy};
 use crate::web::state::AppState;
 
@@ -67,12 +68,27 @@ async fn success(
         Err(_) => None,
     };
     let ssh_user = login.as_ref().map(|l| l.user.clone());
-    let (progress_url, refused_note) = match state.watches.start(&instance, ssh_user, token).await {
+    let (progress_url, refused_note, stage, checks_app) = match state
+        .watches
+        .start(&instance, ssh_user, token)
+        .await
+    {
         Started::Watching(id) => {
-            session.remember(&id).await?;
-            (Some(format!("/deploys/{id}")), None)
+            // The server exists: a store that fails now must not turn the
+            // page with its address and passwords into an error page.
+            if let Err(error) = session.remember(&id).await {
+                tracing::error!(%error, "could not keep the deploy in the session; showing the result anyway");
+            }
+            let progress = state.watches.peek(&id);
+            let stage = progress.as_ref().map(|p| (StageView::new(p, &id), p.checks_app));
+            let (stage, checks_app) = stage.unwrap_or_else(|| {
+                (StageView::new(&Progress::created(&instance, None, std::time::Duration::ZERO), &id), false)
+            });
+            (Some(format!("/deploys/{id}")), None, stage, checks_app)
         }
-        Started::Refused(progress) => (None, progress.access.note()),
+        Started::Refused(progress) => {
+            (None, progress.access.note(), StageView::new(&progress, ""), progress.checks_app)
+        }
     };
     let secrets = pending
         .choice
@@ -93,7 +109,8 @@ async fn success(
         login,
         password: generated_root_pass.map(|p| p.expose_secret().to_owned()),
         secrets,
-        status: instance.status,
+        stage,
+        checks_app,
         progress_url,
         refused_note,
     }

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::{IntervalStream, WatchStream};
@@ -20,7 +21,7 @@ use crate::deploy::mirror::Mirror;
 use crate::deploy::stage::{Access, Progress, Revoked};
 use crate::deploy::watch::Watch;
 use crate::web::error::AppError;
-use crate::web::pages::ProgressPage;
+use crate::web::pages::{ProgressPage, StageView};
 use crate::web::session::DeploySession;
 use crate::web::state::AppState;
 
@@ -66,8 +67,7 @@ pub async fn page(
     let progress = view(&state, &session, &id).await?.progress().await.ok_or(AppError::NotFound)?;
     Ok(ProgressPage {
         chrome: state.chrome.clone(),
-        elapsed_secs: progress.elapsed_secs(),
-        status: progress.stage.as_str().to_owned(),
+        stage: StageView::new(&progress, &id),
         watching: progress.access.is_held(),
         access_note: progress.access.note(),
         ssh_command: progress.ssh_command(),
@@ -75,6 +75,33 @@ pub async fn page(
         progress_url: format!("/deploys/{id}"),
     }
     .into_response())
+}
+
+/// `POST /deploys/{id}/delete`: deletes a failed server with the access the
+/// deploy still holds. Only from this site's own page, and only for the
+/// session that started the deploy.
+pub async fn delete(
+    State(state): State<AppState>,
+    session: DeploySession,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    if !crate::web::security::is_same_origin(&headers, &state.settings.public_url) {
+        return Err(AppError::CrossSite);
+    }
+    if !session.owns(&id).await? {
+        return Err(AppError::NotFound);
+    }
+    let Some(progress) = state.watches.peek(&id) else {
+        // Watched by another replica, or long finished: Cloud Manager can still delete it.
+        return Err(AppError::NotDeleted { cloud_manager: None });
+    };
+    if state.watches.delete(&id).await {
+        return Ok(Redirect::to(&format!("/deploys/{id}")).into_response());
+    }
+    Err(AppError::NotDeleted {
+        cloud_manager: Some(format!("https://cloud.linode.com/linodes/{}", progress.instance_id)),
+    })
 }
 
 /// The JSON a script (and `static/app.js`) reads, rendered from the progress.
@@ -85,11 +112,17 @@ struct StatusBody {
     status: String,
     created_at: u64,
     elapsed_secs: u64,
-    /// Whether the app still holds access and watches.
+    /// Whether anything may still change (access held, or the app still checked).
     watching: bool,
     revoked: Option<Revoked>,
     access_note: Option<String>,
     access: Access,
+    /// The stage's word, its sentence, and what the page offers.
+    stage: String,
+    stage_sentence: String,
+    open_url: Option<String>,
+    failed: bool,
+    can_delete: bool,
 }
 
 impl From<Progress> for StatusBody {
@@ -97,7 +130,12 @@ impl From<Progress> for StatusBody {
         Self {
             elapsed_secs: progress.elapsed_secs(),
             status: progress.stage.as_str().to_owned(),
-            watching: progress.access.is_held(),
+            watching: progress.is_live(),
+            stage: progress.stage.as_str().to_owned(),
+            stage_sentence: progress.stage_sentence(),
+            open_url: progress.open_url.clone(),
+            failed: matches!(progress.stage, crate::deploy::stage::Stage::Failed(_)),
+            can_delete: progress.can_delete(),
             revoked: progress.access.revoked(),
             access_note: progress.access.note(),
             access: progress.access,
@@ -133,7 +171,7 @@ pub async fn events(
         let mut ended = false;
         move |p: &Progress| {
             let go = !ended;
-            ended = !p.access.is_held();
+            ended = !p.is_live();
             go
         }
     };
