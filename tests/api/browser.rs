@@ -448,3 +448,35 @@ async fn without_scripts_the_price_button_shows_the_price_of_the_region_picked()
     assert_eq!(app.simulation().instance_count(), 0, "asking for the price starts nothing");
     browser.end().await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+async fn a_failed_install_is_said_in_plain_words_and_the_server_deleted_with_one_click() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let mut browser = Browser::start("failure", true).await;
+
+    browser.client().goto(&app.address).await.unwrap();
+    fill_the_form(&browser).await;
+    browser.click("input[name=udf_simulate_failure][value=Yes]").await;
+    browser.click("#deploy").await;
+    browser.click("#authorize").await;
+    browser.wait_for_text("h1", "Success!").await;
+    browser.wait_for_text("#status", "failed").await;
+    assert!(browser.text("#stage-sentence").await.contains("stopped"));
+    browser.wait_for_text("#delete-form", "Delete this server").await;
+    browser.screenshot_whole_page("failed").await;
+    browser.click("#delete-server").await;
+
+    browser.wait_for_text("#status", "deleted").await;
+    browser.screenshot("deleted").await;
+    assert_eq!(app.simulation().instance_count(), 0, "the server is gone");
+    assert_eq!(app.simulation().live_tokens(), 0, "and the access revoked");
+    browser.end().await;
+}

@@ -46,11 +46,16 @@ async fn deploy_until(app: &TestApp, done: impl Fn(&Value) -> bool) -> (Value, S
     let state = app.start_deploy().await;
     let page = html(&app.callback(&[("code", "c"), ("state", &state)]).await.text().await.unwrap());
     let status_url = attr(&page, "[data-status-url]", "data-status-url").unwrap();
+    (poll(app, &status_url, done).await, status_url)
+}
+
+/// Reads the deploy's status until `done` holds (at most 20 s).
+async fn poll(app: &TestApp, status_url: &str, done: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
     for _ in 0..200 {
-        last = app.get(&status_url).await.json().await.unwrap();
+        last = app.get(status_url).await.json().await.unwrap();
         if done(&last) {
-            return (last, status_url);
+            return last;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -230,15 +235,7 @@ async fn a_simulated_install_failure_fails_in_plain_words_and_the_server_is_dele
 
     let page = html(&app.deploy(&fields, "authorize", "read_write").await.text().await.unwrap());
     let status_url = attr(&page, "[data-status-url]", "data-status-url").unwrap();
-    let mut last = Value::Null;
-    for _ in 0..150 {
-        last = app.get(&status_url).await.json().await.unwrap();
-        if last["stage"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(last["stage"], "failed", "{last}");
+    let last = poll(&app, &status_url, |s| s["stage"] == "failed").await;
     assert!(last["stage_sentence"].as_str().unwrap().contains("stopped"), "{last}");
     assert_eq!(last["can_delete"], true);
 
