@@ -16,7 +16,7 @@ use crate::deploy::probe::{Readiness, ReadyCheck};
 use crate::deploy::watch::{Timing, Watches};
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
 use crate::settings::Settings;
-use crate::stores::{Claims, PendingCap, Seal, Shared};
+use crate::stores::{Claims, Outcomes, PendingCap, Seal, Shared};
 use crate::web::client::Clients;
 use crate::web::pages::Chrome;
 use crate::web::state::{AppParts, AppState};
@@ -207,6 +207,7 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
         pending: PendingCap::new(settings.pending_per_client, shared.redis.clone()),
         seal: Seal::new(settings.secret_key.expose_secret().as_bytes()),
         page_cache: Arc::default(),
+        outcomes: shared.redis.clone().map_or_else(Outcomes::memory, Outcomes::redis),
         shared,
         chrome,
         settings: Arc::new(settings),

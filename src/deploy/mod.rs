@@ -59,7 +59,7 @@ pub struct Deployed {
 }
 
 /// Why a deploy did not happen.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DeployError {
     /// The code was not exchanged for a token.
     #[error("token exchange failed")]

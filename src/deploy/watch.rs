@@ -170,7 +170,18 @@ impl Watches {
         ssh_user: Option<String>,
         token: SecretString,
     ) -> Started {
-        let id = crate::random::hex(16);
+        self.start_as(crate::random::hex(16), instance, ssh_user, token).await
+    }
+
+    /// [`Self::start`], under an id chosen beforehand (one the visitor's
+    /// session already knows).
+    pub async fn start_as(
+        self: &Arc<Self>,
+        id: String,
+        instance: &Instance,
+        ssh_user: Option<String>,
+        token: SecretString,
+    ) -> Started {
         let mut progress = Progress::created(instance, ssh_user, self.timing.hard_bound);
         if self.readiness.is_some() {
             progress = progress.checking_app();
@@ -208,6 +219,11 @@ impl Watches {
         let watch_id = id.clone();
         self.tasks.spawn(async move { this.run(&watch_id, watch, instance_id, token).await });
         Started::Watching(id)
+    }
+
+    /// Runs `job` as a task the shutdown waits for, like every watch.
+    pub fn spawn_job(&self, job: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn(job);
     }
 
     /// The mirror other replicas read, when there is one.

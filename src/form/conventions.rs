@@ -18,7 +18,7 @@ pub const DISABLE_ROOT: &str = "disable_root";
 
 /// How a visitor signs in to a server a Marketplace-style script set up:
 /// as the sudo user it created, with root's SSH login perhaps turned off.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SshLogin {
     /// The sudo user (`user_name`).
     pub user: String,

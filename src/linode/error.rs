@@ -16,7 +16,7 @@ pub struct ErrorReason {
 }
 
 /// A failed call to Linode's API or login server.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum LinodeError {
     /// Linode answered with a non-success status.
     #[error("Linode answered {status}{}", reasons_suffix(.reasons))]

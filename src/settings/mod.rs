@@ -62,6 +62,10 @@ pub struct Settings {
     /// The personal access token the sandbox's simulated account accepts from
     /// outside clients (`APP_SANDBOX_TOKEN`; made up at each start when empty).
     pub sandbox_token: Option<SecretString>,
+    /// How long the callback waits for its deploy before answering with a
+    /// page that waits on its own (`APP_RESULT_WAIT_SECONDS`, default 45,
+    /// under the 60-second request timeout).
+    pub result_wait: Duration,
     /// What says the app on a new server answers (`APP_READY_URL`, such as
     /// `http://{ipv4}/` or `tcp://{ipv4}:22`; empty: no app stage, done at `running`).
     pub ready_url: Option<String>,
@@ -243,6 +247,16 @@ impl Settings {
                 "a whole number of milliseconds",
             )?),
             sandbox_token: raw.sandbox_token.filter(|t| !t.expose_secret().trim().is_empty()),
+            result_wait: match present(
+                raw.result_wait_seconds,
+                "APP_RESULT_WAIT_SECONDS",
+                "a whole number of seconds",
+            )? {
+                seconds @ 1..=55 => Duration::from_secs(seconds),
+                _ => {
+                    return Err(invalid("APP_RESULT_WAIT_SECONDS", "a whole number of seconds from 1 to 55"));
+                }
+            },
             ready_url: match raw.ready_url.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(url) => {

@@ -47,6 +47,7 @@ pub struct RawSettings {
     pub(super) pending_per_client: Option<u32>,
     pub(super) sandbox_latency_ms: Option<u64>,
     pub(super) sandbox_token: Option<SecretString>,
+    pub(super) result_wait_seconds: Option<u64>,
     pub(super) ready_url: Option<String>,
     pub(super) open_url: Option<String>,
     pub(super) ready_timeout_seconds: Option<u64>,
@@ -128,6 +129,7 @@ fn what<'a>(key: &str, expected: &'a str) -> &'a str {
         "pending_per_client" => "a whole number of sign-ins (0 turns the cap off)",
         "sandbox" | "ready_allow_private" => "true or false",
         "ready_timeout_seconds" => "a whole number of seconds",
+        "result_wait_seconds" => "a whole number of seconds from 1 to 55",
         "log_format" => "pretty or json",
         _ => expected,
     }

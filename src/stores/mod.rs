@@ -15,11 +15,13 @@ use tower_sessions_redis_store::RedisStore;
 use crate::settings::SessionStoreSetting;
 
 pub mod claims;
+pub mod outcomes;
 pub mod pending;
 pub mod seal;
 pub mod sessions;
 
 pub use claims::{Claims, StoreUnavailable};
+pub use outcomes::Outcomes;
 pub use pending::PendingCap;
 pub use seal::Seal;
 pub use sessions::Sessions;

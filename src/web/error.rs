@@ -119,6 +119,15 @@ impl AppError {
         }
     }
 
+    /// What the error page says, as one paragraph (for a result shown later).
+    pub fn words(&self) -> String {
+        let page = self.page();
+        let mut words = vec![format!("{}.", page.title), page.message];
+        words.extend(page.reasons.into_iter().map(|r| format!("Linode said: {r}.")));
+        words.extend(page.next_step);
+        words.join(" ")
+    }
+
     fn page(&self) -> ErrorPage {
         let start_again = Some("Start again from the first page.".to_owned());
         match self {

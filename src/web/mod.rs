@@ -15,10 +15,13 @@
 //! - [`request_log`]: each request's log line and metrics.
 //! - [`client`]: who a request comes from; [`rate_limit`]: per-client limits on the routes that start work at Linode.
 //! - [`pages`]: the askama pages; [`page_cache`]: the plain form, rendered once per catalog.
+//! - [`job`]: a deploy as a job the request does not own; [`delivery`]: its result, shown once.
 
 pub mod client;
+pub mod delivery;
 pub mod error;
 pub mod error_pages;
+pub mod job;
 pub mod page_cache;
 pub mod pages;
 pub mod rate_limit;
@@ -84,13 +87,21 @@ where
     Router::new()
         .route(
             "/",
-            get(configure::show).post(configure::submit.layer(sessions.clone()).layer(limited.clone())),
+            get(configure::show.layer(sessions.clone()))
+                .post(configure::submit.layer(sessions.clone()).layer(limited.clone())),
         )
         .route(
             "/auth_callback",
             // The callback's pages show a root password or carry a code: never cache them.
-            get(callback::callback.layer(sessions.clone()).layer(limited)).layer(no_store()),
+            // Outside the session layer: a store failing as the page leaves
+            // never hides a server that was created.
+            get(callback::callback
+                .layer(sessions.clone())
+                .layer(from_fn(delivery::keep_shown))
+                .layer(limited))
+            .layer(no_store()),
         )
+        .route("/deploys/latest", get(progress::latest.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}", get(progress::page.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}/status", get(progress::status.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}/delete", post(progress::delete.layer(sessions.clone())).layer(no_store()))

@@ -177,15 +177,31 @@ impl DeploySession {
         Ok(PendingDeploy { choice, state, client, ticket })
     }
 
-    /// Remembers that this session started deploy `id`, so it may watch it.
+    /// Remembers that this session started deploy `id`, so it may watch it
+    /// (changing nothing when it already does).
     pub async fn remember(&self, id: &str) -> Result<(), AppError> {
         let mut deploys = self.deploys().await?;
+        if deploys.iter().any(|d| d == id) {
+            return Ok(());
+        }
         deploys.push(id.to_owned());
         if deploys.len() > MAX_DEPLOYS {
             deploys.remove(0);
         }
         self.0.insert(DEPLOYS_KEY, deploys).await?;
         Ok(())
+    }
+
+    /// The OAuth state of the deploy this session last sent to Linode (its
+    /// result is kept under it until the visitor sees it).
+    pub async fn last_state(&self) -> Result<Option<String>, AppError> {
+        Ok(self.0.get(USED_STATE_KEY).await?)
+    }
+
+    /// Writes the session to the store now, so a store that is down is
+    /// known before anything is sent to Linode.
+    pub async fn save(&self) -> Result<(), AppError> {
+        Ok(self.0.save().await?)
     }
 
     /// Whether this session started deploy `id`.

@@ -7,7 +7,7 @@ use crate::deploy::Deployer;
 use crate::deploy::watch::Watches;
 use crate::linode::{LoginClient, OAuthScopes};
 use crate::settings::Settings;
-use crate::stores::{Claims, PendingCap, Seal, Shared};
+use crate::stores::{Claims, Outcomes, PendingCap, Seal, Shared};
 use crate::web::client::Clients;
 use crate::web::pages::Chrome;
 
@@ -66,6 +66,8 @@ pub struct AppParts {
     pub seal: Seal,
     /// Sessions (and Redis, when configured), shared by replicas.
     pub shared: Shared,
+    /// Deploy results that have not reached their visitor yet.
+    pub outcomes: Outcomes,
     /// Deploys being watched as their servers start.
     pub watches: Arc<Watches>,
     /// The configure page as rendered for the current catalog.

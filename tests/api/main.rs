@@ -10,6 +10,7 @@ mod configure;
 mod experience;
 mod fuzz;
 mod helpers;
+mod job;
 mod layout;
 mod lifecycle;
 mod local_linode;

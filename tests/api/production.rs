@@ -16,13 +16,13 @@ use crate::helpers::*;
 const REDIS: &str = "/usr/bin/redis-server";
 
 /// A throwaway Redis on a loopback port; stopped when dropped.
-struct Redis {
+pub struct Redis {
     child: Option<Child>,
     port: u16,
 }
 
 impl Redis {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut redis = Self { child: None, port };
         redis.restart().await;
@@ -62,7 +62,23 @@ impl Redis {
         }
     }
 
-    fn url(&self) -> String {
+    /// Freezes the server (SIGSTOP): connections stay open, nothing answers.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let status = std::process::Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+
+    pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 }

@@ -136,7 +136,7 @@ pub struct ConfigurePage {
 }
 
 /// A secret shown once on the success page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ShownSecret {
     /// Element id.
     pub id: String,
@@ -233,6 +233,14 @@ pub struct ProgressPage {
     pub access_note: Option<String>,
     /// This page's own address (it refreshes itself while watching).
     pub progress_url: String,
+}
+
+/// A deploy still talking to Linode, after the callback stopped waiting.
+#[derive(Template, WebTemplate)]
+#[template(path = "working.html")]
+pub struct WorkingPage {
+    /// Page chrome.
+    pub chrome: Chrome,
 }
 
 /// Something went wrong.

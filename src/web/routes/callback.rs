@@ -4,25 +4,24 @@
 //! login server, a missing code, no pending deploy, a state that is not the
 //! session's. Only then is the state claimed (once, process-wide) and the
 //! pending deploy taken out of the session, so a replayed or concurrent
-//! callback creates nothing. A created server is handed to the watcher with
-//! the token; the page shows the credentials once.
+//! callback creates nothing. The deploy then runs as a job of its own
+//! ([`job`]); this request waits for its result a while and shows it once,
+//! or leaves it for the visitor's next visit ([`delivery`]).
 
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
-use secrecy::ExposeSecret;
+use axum::response::Response;
 use serde::Deserialize;
 
-use crate::deploy::stage::Progress;
-use crate::deploy::watch::Started;
-use crate::deploy::{DeployError, Deployed};
+use crate::deploy::DeployError;
 use crate::form::choice::{FieldError, FormValues};
 use crate::form::{Field, Offer};
 use crate::linode::LinodeError;
 use crate::web::error::AppError;
-use crate::web::pages::{ShownSecret, StageView, SuccessPage};
 use crate::web::session::{DeploySession, PendingDeploy};
 use crate::web::state::AppState;
+use crate::web::{delivery, job};
 
 /// What the login server puts on the callback URL.
 #[derive(Debug, Default, Deserialize)]
@@ -38,8 +37,10 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<AppState>,
     session: DeploySession,
+    shown: Option<Extension<delivery::Shown>>,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let shown = shown.map(|Extension(shown)| shown);
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let returned_state = query.state.as_deref().unwrap_or("");
     if query.error.is_some() {
@@ -49,72 +50,39 @@ pub async fn callback(
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
         return Err(AppError::MissingCode);
     };
-    let pending = session.take(returned_state, &state.claims, &state.pending).await?;
-    match state.deployer.deploy(&pending.choice, code).await {
-        Ok(deployed) => success(&state, &session, &pending, deployed).await,
-        Err(error) => refused_fields(&state, &pending, error).await,
-    }
-}
-
-async fn success(
-    state: &AppState,
-    session: &DeploySession,
-    pending: &PendingDeploy,
-    deployed: Deployed,
-) -> Result<Response, AppError> {
-    let Deployed { instance, generated_root_pass, token } = deployed;
-    let login = match state.catalog.get().await {
-        Ok(catalog) => pending.choice.ssh_login(catalog.udf_fields()),
-        Err(_) => None,
+    let pending = match session.take(returned_state, &state.claims, &state.pending).await {
+        // A retry after the first answer was lost shows the result kept for it.
+        Err(AppError::AlreadyUsed { deploy }) => {
+            return match delivery::kept(&state, &session).await? {
+                Some(page) => Ok(page),
+                None if delivery::still_running(&state, &session).await? => {
+                    Ok(delivery::working_page(&state))
+                }
+                None => Err(AppError::AlreadyUsed { deploy }),
+            };
+        }
+        taken => taken?,
     };
-    let ssh_user = login.as_ref().map(|l| l.user.clone());
-    let (progress_url, refused_note, stage, checks_app) = match state
-        .watches
-        .start(&instance, ssh_user, token)
-        .await
-    {
-        Started::Watching(id) => {
-            // The server exists: a store that fails now must not turn the
-            // page with its address and passwords into an error page.
-            if let Err(error) = session.remember(&id).await {
-                tracing::error!(%error, "could not keep the deploy in the session; showing the result anyway");
+    // The deploy's id is kept before anything is sent to Linode: nothing
+    // the session store does after the server exists can hide it.
+    let deploy_id = crate::random::hex(16);
+    session.remember(&deploy_id).await?;
+    session.save().await?;
+    let result = job::start(&state, pending.clone(), code.to_owned(), deploy_id).await;
+    match tokio::time::timeout(state.settings.result_wait, result).await {
+        Ok(Ok(result)) => {
+            // Shown here, so not again on a later visit.
+            if let Err(error) = state.outcomes.take(&state.seal, &pending.state).await {
+                tracing::warn!(%error, "could not mark the deploy's result as shown");
             }
-            let progress = state.watches.peek(&id);
-            let stage = progress.as_ref().map(|p| (StageView::new(p, &id), p.checks_app));
-            let (stage, checks_app) = stage.unwrap_or_else(|| {
-                (StageView::new(&Progress::created(&instance, None, std::time::Duration::ZERO), &id), false)
-            });
-            (Some(format!("/deploys/{id}")), None, stage, checks_app)
+            match result {
+                Ok(created) => Ok(delivery::created_page(&state, &session, created, shown.as_ref()).await),
+                Err(error) => refused_fields(&state, &pending, error).await,
+            }
         }
-        Started::Refused(progress) => {
-            (None, progress.access.note(), StageView::new(&progress, ""), progress.checks_app)
-        }
-    };
-    let secrets = pending
-        .choice
-        .generated
-        .iter()
-        .enumerate()
-        .map(|(i, generated)| ShownSecret {
-            id: format!("secret-{i}"),
-            label: generated.label.clone(),
-            value: generated.value.clone(),
-        })
-        .collect();
-    Ok(SuccessPage {
-        chrome: state.chrome.clone(),
-        label: instance.label,
-        group: instance.group,
-        ip: instance.ipv4.into_iter().next(),
-        login,
-        password: generated_root_pass.map(|p| p.expose_secret().to_owned()),
-        secrets,
-        stage,
-        checks_app,
-        progress_url,
-        refused_note,
+        // Linode is slow: the job goes on, and a page waits for it.
+        _ => Ok(delivery::working_page(&state)),
     }
-    .into_response())
 }
 
 /// A create refused for values of the form shows the form again, filled in,

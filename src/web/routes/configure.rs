@@ -11,6 +11,7 @@ use crate::catalog::CatalogData;
 use crate::form::choice::{Choice, FieldError, FormValues};
 use crate::form::{Field, Offer};
 use crate::web::client::ClientKey;
+use crate::web::delivery;
 use crate::web::error::AppError;
 use crate::web::pages::configure::configure_page;
 use crate::web::security;
@@ -19,8 +20,17 @@ use crate::web::state::AppState;
 
 /// `GET /`: the form. Values in the query (`type`, `region`, `image` and
 /// StackScript fields that are not secret) preselect it; values the form
-/// does not offer are ignored with a notice. Sets no cookie.
-pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, AppError> {
+/// does not offer are ignored with a notice. Sets no cookie. A visitor
+/// whose last deploy's result never reached them sees that result instead,
+/// once ([`delivery`]).
+pub async fn show(
+    State(state): State<AppState>,
+    session: DeploySession,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    if let Some(page) = delivery::kept(&state, &session).await? {
+        return Ok(page);
+    }
     let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
     let Some(query) = query.filter(|q| !q.is_empty()) else {
         let page = state.page_cache.get_or_render(&catalog, || {

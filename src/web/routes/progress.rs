@@ -20,6 +20,7 @@ use tokio_stream::wrappers::{IntervalStream, WatchStream};
 use crate::deploy::mirror::Mirror;
 use crate::deploy::stage::{Access, Progress, Revoked};
 use crate::deploy::watch::Watch;
+use crate::web::delivery;
 use crate::web::error::AppError;
 use crate::web::pages::{ProgressPage, StageView};
 use crate::web::session::DeploySession;
@@ -75,6 +76,19 @@ pub async fn page(
         progress_url: format!("/deploys/{id}"),
     }
     .into_response())
+}
+
+/// `GET /deploys/latest`: the result of this session's last deploy, once,
+/// when the request that waited for it was gone; a page that waits while
+/// it is still being sent to Linode; otherwise the form.
+pub async fn latest(State(state): State<AppState>, session: DeploySession) -> Result<Response, AppError> {
+    if let Some(page) = delivery::kept(&state, &session).await? {
+        return Ok(page);
+    }
+    if delivery::still_running(&state, &session).await? {
+        return Ok(delivery::working_page(&state));
+    }
+    Ok(Redirect::to("/").into_response())
 }
 
 /// `POST /deploys/{id}/delete`: deletes a failed server with the access the
