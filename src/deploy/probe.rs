@@ -222,21 +222,33 @@ impl ReadyCheck {
                 Err(_) => Outcome::NotYet(format!("port {port}: no answer")),
             };
         }
-        http(&target, &host, address).await
+        // An address in the URL needs no pinning; a name is pinned to the
+        // address just checked (a client of its own, so no other probe shares it).
+        let pinned = host.parse::<IpAddr>().is_err() && !self.anywhere;
+        http(&target, pinned.then_some((host.as_str(), address))).await
     }
 }
 
-async fn http(target: &Url, host: &str, address: SocketAddr) -> Outcome {
-    let client = reqwest::Client::builder()
+fn probe_client(pin: Option<(&str, SocketAddr)>) -> Option<reqwest::Client> {
+    let builder = reqwest::Client::builder()
         .user_agent(crate::linode::USER_AGENT)
         .timeout(PROBE_TIMEOUT)
         .connect_timeout(PROBE_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .danger_accept_invalid_certs(true)
-        .resolve(host, address)
-        .pool_max_idle_per_host(0)
-        .build();
-    let Ok(client) = client else {
+        .pool_max_idle_per_host(0);
+    match pin {
+        Some((host, address)) => builder.resolve(host, address).build().ok(),
+        None => {
+            // Built once: a TLS configuration is costly, and probes are many.
+            static SHARED: std::sync::OnceLock<Option<reqwest::Client>> = std::sync::OnceLock::new();
+            SHARED.get_or_init(|| builder.build().ok()).clone()
+        }
+    }
+}
+
+async fn http(target: &Url, pin: Option<(&str, SocketAddr)>) -> Outcome {
+    let Some(client) = probe_client(pin) else {
         return Outcome::NotYet("no HTTP client".into());
     };
     match client.get(target.clone()).send().await {
