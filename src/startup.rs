@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::catalog::Catalog;
 use crate::deploy::Deployer;
+use crate::deploy::jobs::{JobStore, TOKEN_SEAL_LABEL};
 use crate::deploy::mirror::Mirror;
 use crate::deploy::probe::{Readiness, ReadyCheck};
 use crate::deploy::watch::{Timing, Watches};
@@ -108,6 +109,7 @@ impl Application {
                 async move { catalog.refresh_now().await }
             }));
         }
+        self.state.watches.adopt_orphans();
         let watches = Arc::clone(&self.state.watches);
         let stopping = Arc::clone(&watches);
         // On the signal, watches end first (revoking their tokens and closing
@@ -198,6 +200,12 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
                 },
                 open_url: settings.open_url.clone(),
                 timeout: settings.ready_timeout,
+            }),
+            shared.redis.clone().map(|pool| {
+                JobStore::new(
+                    pool,
+                    Seal::with_label(settings.secret_key.expose_secret().as_bytes(), TOKEN_SEAL_LABEL),
+                )
             }),
         ),
         login,

@@ -1,7 +1,8 @@
 //! A watch's progress mirrored into Redis, so that with several replicas the
-//! progress pages work on whichever replica a visitor's request lands. The
-//! token itself never leaves the replica that watches; only the progress (no
-//! secret) and a "the visitor still looks" mark are shared.
+//! progress pages work on whichever replica a visitor's request lands. Only
+//! the progress (no secret) and a "the visitor still looks" mark are shared
+//! here; the job that another replica can take over, token sealed, is
+//! [`super::jobs`].
 //!
 //! While it holds the token, the watching replica republishes at least every
 //! quarter of [`Mirror::fresh_for`] and says in each copy how long it stays

@@ -20,7 +20,9 @@
 //! - [`probe`]: whether the app on the new server answers (the ready URL).
 //! - [`revoke`]: the one way a token ends.
 //! - [`mirror`]: a deploy's progress shared through Redis with the other replicas.
+//! - [`jobs`]: with Redis, each watch as a job any replica carries on (leases, takeover).
 
+pub mod jobs;
 pub mod mirror;
 pub mod probe;
 pub mod revoke;

@@ -17,6 +17,7 @@ use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::jobs::{Adopted, JobStore, SCAN_EVERY};
 use super::mirror::Mirror;
 use super::probe::{Addresses, Outcome, Readiness, next_probe_after};
 use super::revoke::revoke;
@@ -120,6 +121,7 @@ pub struct Watches {
     timing: Timing,
     mirror: Option<Mirror>,
     readiness: Option<Readiness>,
+    jobs: Option<JobStore>,
     capacity: usize,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
@@ -134,8 +136,9 @@ impl Watches {
         timing: Timing,
         mirror: Option<Mirror>,
         readiness: Option<Readiness>,
+        jobs: Option<JobStore>,
     ) -> Arc<Self> {
-        Self::with_capacity(api, login, timing, mirror, readiness, MAX_WATCHES)
+        Self::with_capacity(api, login, timing, mirror, readiness, jobs, MAX_WATCHES)
     }
 
     /// A registry that keeps at most `capacity` watches.
@@ -145,6 +148,7 @@ impl Watches {
         timing: Timing,
         mirror: Option<Mirror>,
         readiness: Option<Readiness>,
+        jobs: Option<JobStore>,
         capacity: usize,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -153,6 +157,7 @@ impl Watches {
             timing,
             mirror,
             readiness,
+            jobs,
             capacity: capacity.max(1),
             watches: Mutex::default(),
             stop: CancellationToken::new(),
@@ -214,10 +219,16 @@ impl Watches {
             self.finish(&id, &watch, &token, Revoked::Shutdown).await;
             return Started::Watching(id);
         }
+        if let Some(jobs) = &self.jobs {
+            jobs.acquire(&id).await;
+            let progress = watch.progress.borrow().clone();
+            jobs.save(&id, instance.id, &progress, Some(&token)).await;
+        }
         let this = Arc::clone(self);
         let instance_id = instance.id;
         let watch_id = id.clone();
-        self.tasks.spawn(async move { this.run(&watch_id, watch, instance_id, token).await });
+        let started = Instant::now();
+        self.tasks.spawn(async move { this.run(&watch_id, watch, instance_id, Some(token), started).await });
         Started::Watching(id)
     }
 
@@ -265,10 +276,58 @@ impl Watches {
         self.tasks.wait().await;
     }
 
-    async fn run(&self, id: &str, watch: Arc<Watch>, instance_id: u64, token: SecretString) {
-        let started = Instant::now();
+    /// Looks for jobs other replicas left (with Redis) every
+    /// [`SCAN_EVERY`] and carries them on, until shutdown.
+    pub fn adopt_orphans(self: &Arc<Self>) {
+        let Some(jobs) = self.jobs.clone() else { return };
+        let this = Arc::clone(self);
+        self.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    () = this.stop.cancelled() => break,
+                    () = tokio::time::sleep(SCAN_EVERY) => {}
+                }
+                for (id, adopted) in jobs.adopt().await {
+                    tracing::info!(
+                        linode_id = adopted.instance_id,
+                        "took over a deploy another replica left"
+                    );
+                    this.resume(id, adopted);
+                }
+            }
+        });
+    }
+
+    /// Carries on a job taken over from another replica.
+    fn resume(self: &Arc<Self>, id: String, adopted: Adopted) {
+        let Adopted { instance_id, progress, token } = adopted;
+        let age = Duration::from_secs(progress.elapsed_secs());
+        let watch = Arc::new(Watch {
+            progress: watch::Sender::new(progress),
+            last_seen: Mutex::new(Instant::now()),
+            viewers: AtomicUsize::new(0),
+            finished: Mutex::new(None),
+            delete: Notify::new(),
+            deleted: Notify::new(),
+        });
+        self.watches.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), Arc::clone(&watch));
+        self.publish(&id, &watch);
+        let started = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        let this = Arc::clone(self);
+        self.tasks.spawn(async move { this.run(&id, watch, instance_id, token, started).await });
+    }
+
+    async fn run(
+        &self,
+        id: &str,
+        watch: Arc<Watch>,
+        instance_id: u64,
+        token: Option<SecretString>,
+        started: Instant,
+    ) {
         let mut published = Instant::now();
-        let mut token = Some(token);
+        let mut token = token;
+        let mut handed_over = false;
         let mut addresses = Addresses { ipv4: watch.progress.borrow().ip.clone(), ..Addresses::default() };
         let mut probes = 0u32;
         let mut next_probe = Instant::now();
@@ -346,6 +405,17 @@ impl Watches {
                 self.publish(id, &watch);
                 published = Instant::now();
             }
+            if let Some(jobs) = &self.jobs {
+                if changed {
+                    let progress = watch.progress.borrow().clone();
+                    jobs.save(id, instance_id, &progress, token.as_ref()).await;
+                }
+                // Another replica owns it now (this one stalled past its lease): let it go on.
+                if jobs.renew(id).await == Some(false) {
+                    handed_over = true;
+                    break;
+                }
+            }
             let stage = watch.progress.borrow().stage.clone();
             let checking = self.readiness.is_some() && watch.progress.borrow().checks_app;
             if token.is_none() && (!checking || stage.is_final()) {
@@ -358,8 +428,17 @@ impl Watches {
             };
             tokio::select! {
                 () = self.stop.cancelled() => {
-                    if token.is_some() {
-                        self.let_go(&watch, &mut token, Revoked::Shutdown).await;
+                    match (&self.jobs, &token) {
+                        // With Redis, another replica carries the job on: hand it over.
+                        (Some(jobs), _) => {
+                            let progress = watch.progress.borrow().clone();
+                    jobs.save(id, instance_id, &progress, token.as_ref()).await;
+                            jobs.release(id).await;
+                            handed_over = true;
+                            tracing::info!(linode_id = instance_id, "deploy handed over to another replica");
+                        }
+                        (None, Some(_)) => self.let_go(&watch, &mut token, Revoked::Shutdown).await,
+                        (None, None) => {}
                     }
                     break;
                 }
@@ -382,12 +461,18 @@ impl Watches {
                 () = tokio::time::sleep(pause) => {}
             }
         }
+        *watch.finished.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        if handed_over {
+            return;
+        }
         {
             let progress = watch.progress.borrow();
             crate::metrics::deploy_finished(progress.stage.as_str(), progress.seconds_to_ready());
         }
-        *watch.finished.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         self.publish(id, &watch);
+        if let Some(jobs) = &self.jobs {
+            jobs.finish(id).await;
+        }
     }
 
     /// Revokes the token for `reason` and records it.

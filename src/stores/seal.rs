@@ -40,9 +40,14 @@ pub struct Unopenable;
 impl Seal {
     /// The seal for `secret_key` (`APP_SECRET_KEY`).
     pub fn new(secret_key: &[u8]) -> Self {
+        Self::with_label(secret_key, INFO)
+    }
+
+    /// A seal with a key of its own for another use, derived under `label`.
+    pub fn with_label(secret_key: &[u8], label: &[u8]) -> Self {
         let mut key = [0u8; 32];
         Hkdf::<Sha256>::new(None, secret_key)
-            .expand(INFO, &mut key)
+            .expand(label, &mut key)
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         Self(XChaCha20Poly1305::new(&key.into()))
     }

@@ -22,4 +22,5 @@ mod production;
 mod readiness;
 mod sandbox;
 mod setup;
+mod takeover;
 mod watch;

@@ -467,7 +467,7 @@ async fn the_cap_on_sign_ins_in_progress_holds_across_replicas_sharing_redis() {
 }
 
 /// Every string value in `redis`, raw, as the store keeps it.
-async fn redis_strings(redis: &Redis) -> Vec<Vec<u8>> {
+pub async fn redis_strings(redis: &Redis) -> Vec<Vec<u8>> {
     use fred::prelude::*;
     let client = Builder::from_config(Config::from_url(&redis.url()).unwrap()).build().unwrap();
     client.init().await.unwrap();

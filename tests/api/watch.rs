@@ -30,6 +30,7 @@ fn registry(app: &TestApp, timing: Timing, capacity: usize) -> std::sync::Arc<Wa
         timing,
         None,
         None,
+        None,
         capacity,
     )
 }
