@@ -70,6 +70,17 @@ pub struct Watch {
 }
 
 impl Watch {
+    fn new(progress: Progress) -> Self {
+        Self {
+            progress: watch::Sender::new(progress),
+            last_seen: Mutex::new(Instant::now()),
+            viewers: AtomicUsize::new(0),
+            finished: Mutex::new(None),
+            delete: Notify::new(),
+            deleted: Notify::new(),
+        }
+    }
+
     /// The progress now; counts as a look.
     pub fn progress(&self) -> Progress {
         self.touch();
@@ -191,14 +202,7 @@ impl Watches {
         if self.readiness.is_some() {
             progress = progress.checking_app();
         }
-        let watch = Arc::new(Watch {
-            progress: watch::Sender::new(progress),
-            last_seen: Mutex::new(Instant::now()),
-            viewers: AtomicUsize::new(0),
-            finished: Mutex::new(None),
-            delete: Notify::new(),
-            deleted: Notify::new(),
-        });
+        let watch = Arc::new(Watch::new(progress));
         // Room is made, or refused, before anything is kept.
         let room = {
             let mut watches = self.watches.lock().unwrap_or_else(|p| p.into_inner());
@@ -302,14 +306,7 @@ impl Watches {
     fn resume(self: &Arc<Self>, id: String, adopted: Adopted) {
         let Adopted { instance_id, progress, token } = adopted;
         let age = Duration::from_secs(progress.elapsed_secs());
-        let watch = Arc::new(Watch {
-            progress: watch::Sender::new(progress),
-            last_seen: Mutex::new(Instant::now()),
-            viewers: AtomicUsize::new(0),
-            finished: Mutex::new(None),
-            delete: Notify::new(),
-            deleted: Notify::new(),
-        });
+        let watch = Arc::new(Watch::new(progress));
         self.watches.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), Arc::clone(&watch));
         self.publish(&id, &watch);
         let started = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);

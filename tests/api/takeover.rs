@@ -93,19 +93,24 @@ impl Drop for Replica {
 async fn linode() -> MockServer {
     let linode = MockServer::start().await;
     mount_catalog(&linode).await;
-    mount_token(&linode, "c", grant("linodes:read_write")).await;
-    mount_grants(&linode, ResponseTemplate::new(204)).await;
-    mount_create(&linode, created_instance()).await;
-    mount_revoke(&linode, 200).await;
+    mount_provisioning_deploy(&linode).await;
+    linode
+}
+
+/// Token, grants, create and revoke, with the new server provisioning.
+async fn mount_provisioning_deploy(linode: &MockServer) {
+    mount_token(linode, "c", grant("linodes:read_write")).await;
+    mount_grants(linode, ResponseTemplate::new(204)).await;
+    mount_create(linode, created_instance()).await;
+    mount_revoke(linode, 200).await;
     let mut provisioning = instance_json();
     provisioning["status"] = json!("provisioning");
     Mock::given(method("GET"))
         .and(path("/v4/linode/instances/4242"))
         .respond_with(ResponseTemplate::new(200).set_body_json(provisioning))
         .with_priority(5)
-        .mount(&linode)
+        .mount(linode)
         .await;
-    linode
 }
 
 async fn server_runs(linode: &MockServer) {
@@ -202,18 +207,7 @@ async fn a_held_token_is_in_redis_only_sealed_and_only_while_it_is_held() {
     })
     .await;
     let linode = &app.linode;
-    mount_token(linode, "c", grant("linodes:read_write")).await;
-    mount_grants(linode, ResponseTemplate::new(204)).await;
-    mount_create(linode, created_instance()).await;
-    mount_revoke(linode, 200).await;
-    let mut provisioning = instance_json();
-    provisioning["status"] = json!("provisioning");
-    Mock::given(method("GET"))
-        .and(path("/v4/linode/instances/4242"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(provisioning))
-        .with_priority(5)
-        .mount(linode)
-        .await;
+    mount_provisioning_deploy(linode).await;
     let state = app.start_deploy().await;
     assert_eq!(app.callback(&[("code", "c"), ("state", &state)]).await.status(), 200);
 
