@@ -60,6 +60,7 @@ async fn a_callback_that_stops_waiting_leaves_a_page_that_waits_for_the_result()
     assert_eq!(first.status(), 200);
     let waiting = html(&first.text().await.unwrap());
     assert_eq!(text_of(&waiting, "h1").as_deref(), Some("Sending your deploy to Linode"));
+    assert_eq!(text_of(&waiting, "#status").as_deref(), Some("creating"));
     let refresh = attr(&waiting, "meta[http-equiv=refresh]", "content").unwrap();
     assert!(refresh.ends_with("/deploys/latest"), "{refresh}");
     let still = html(&app.get("/deploys/latest").await.text().await.unwrap());
