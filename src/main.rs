@@ -16,6 +16,9 @@ fn main() -> ExitCode {
         Command::Client { json, command } => {
             setup(json, |ctx| async move { install_on_linode::cli::setup::client::run(&ctx, command).await })
         }
+        Command::Canary { json, args } => {
+            setup(json, |ctx| async move { install_on_linode::cli::canary::run(&ctx, args).await })
+        }
         Command::Stackscript { json, command } => {
             setup(
                 json,

@@ -7,7 +7,9 @@
 //! - this file: the clap commands and the settings `--help` lists.
 //! - [`healthcheck`]: the container's health probe.
 //! - [`setup`]: `client …` and `stackscript …`, set-up with a personal access token.
+//! - [`canary`]: a deploy as a visitor would make it, checked and deleted, for a publisher's CI.
 
+pub mod canary;
 pub mod healthcheck;
 pub mod setup;
 
@@ -94,6 +96,17 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: crate::cli::setup::stackscript::StackScriptCommand,
+    },
+    /// Deploy a StackScript as a visitor taking the defaults would, wait for
+    /// its app to answer, delete the server: exit 0 if it answered, 1 if not
+    /// (token: LINODE_TOKEN or stdin).
+    Canary {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// What to deploy.
+        #[command(flatten)]
+        args: crate::cli::canary::CanaryArgs,
     },
     /// Check that a running server answers /healthz: exit 0 if so, 1 if not.
     Healthcheck {

@@ -5,6 +5,7 @@
 mod access;
 mod browser;
 mod callback;
+mod canary;
 mod cli;
 mod configure;
 mod experience;

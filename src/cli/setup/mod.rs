@@ -64,6 +64,8 @@ pub enum Needs {
     Account,
     /// `stackscripts:read_write`.
     StackScripts,
+    /// `linodes:read_write`.
+    Linodes,
 }
 
 /// One clear sentence for each way Linode can refuse, then its reasons.
@@ -71,6 +73,7 @@ pub fn explain(error: LinodeError, needs: Needs) -> Failure {
     let scope = match needs {
         Needs::Account => "Account (read/write)",
         Needs::StackScripts => "StackScripts (read/write)",
+        Needs::Linodes => "Linodes (read/write)",
     };
     let message = match &error {
         LinodeError::Status { status, reasons, .. } if status.as_u16() == 401 => {
