@@ -54,7 +54,7 @@ use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 use crate::stores::IDLE_TIMEOUT;
 use error::AppError;
 use rate_limit::RateLimit;
-use routes::{assets, callback, configure, health, progress};
+use routes::{assets, callback, configure, health, progress, share};
 use state::AppState;
 
 /// Name of the session cookie over http (local tries, the sandbox).
@@ -101,6 +101,9 @@ where
                 .layer(limited))
             .layer(no_store()),
         )
+        .route("/apps/{slug}", get(share::form.layer(sessions.clone())))
+        .route("/apps/{slug}/share", get(share::share))
+        .route("/apps/{slug}/button.svg", get(share::button))
         .route("/deploys/latest", get(progress::latest.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}", get(progress::page.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}/status", get(progress::status.layer(sessions.clone())).layer(no_store()))

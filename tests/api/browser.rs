@@ -480,3 +480,35 @@ async fn a_failed_install_is_said_in_plain_words_and_the_server_deleted_with_one
     assert_eq!(app.simulation().live_tokens(), 0, "and the access revoked");
     browser.end().await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+async fn the_deploy_button_renders_and_its_link_opens_the_form_as_built() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app(|s| {
+        s.sandbox();
+    })
+    .await;
+    let mut browser = Browser::start("button", true).await;
+
+    browser.client().goto(&format!("{}/apps/my-application-name/share", app.address)).await.unwrap();
+    let width = browser
+        .client()
+        .execute("return document.getElementById('button-image').naturalWidth;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(width, json!(188), "the SVG badge renders");
+    browser.select("#region", "ap-northeast").await;
+    browser.click("#build-link").await;
+    browser.wait_for_text("#deep-link", "region=ap-northeast").await;
+    browser.screenshot_whole_page("share").await;
+    browser.click("#button-link").await;
+
+    browser.wait_for_text("h1", "Deploy").await;
+    let region = browser.find("select[name=region]").await.prop("value").await.unwrap();
+    assert_eq!(region.as_deref(), Some("ap-northeast"), "the form opens with the link's choice");
+    browser.end().await;
+}

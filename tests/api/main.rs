@@ -23,5 +23,6 @@ mod production;
 mod readiness;
 mod sandbox;
 mod setup;
+mod share;
 mod takeover;
 mod watch;

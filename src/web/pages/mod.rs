@@ -235,6 +235,30 @@ pub struct ProgressPage {
     pub progress_url: String,
 }
 
+/// The Deploy button's snippets and a deep-link builder.
+#[derive(Template, WebTemplate)]
+#[template(path = "share.html")]
+pub struct SharePage {
+    /// Page chrome.
+    pub chrome: Chrome,
+    /// The button's address.
+    pub button: String,
+    /// The form's address, with the builder's choices.
+    pub link: String,
+    /// The Markdown snippet.
+    pub markdown: String,
+    /// The HTML snippet.
+    pub html: String,
+    /// Plans as (id, label, chosen).
+    pub plans: Vec<(String, String, bool)>,
+    /// Regions as (id, label, chosen).
+    pub regions: Vec<(String, String, bool)>,
+    /// Images as (id, label, chosen).
+    pub images: Vec<(String, String, bool)>,
+    /// The StackScript's fields that are not secret, as (name, label, value).
+    pub fields: Vec<(String, String, String)>,
+}
+
 /// A deploy still talking to Linode, after the callback stopped waiting.
 #[derive(Template, WebTemplate)]
 #[template(path = "working.html")]

@@ -5,3 +5,4 @@ pub mod callback;
 pub mod configure;
 pub mod health;
 pub mod progress;
+pub mod share;

@@ -1,0 +1,158 @@
+//! What a publisher pastes into a README: `GET /apps/{slug}/button.svg`, a
+//! "Deploy on Linode" badge in the product's own style (plain SVG: valid
+//! XML, no script, no external reference, cacheable), and
+//! `GET /apps/{slug}/share`, the Markdown and HTML snippets that link the
+//! badge to the app's form, with a builder that turns the choices a visitor
+//! would make (plan, region, image, StackScript fields that are not secret)
+//! into a deep link. Without an apps file the service deploys one app,
+//! whose slug is its application name made URL-safe; `/apps/{slug}` is its
+//! form, as `/` is.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::form::Offer;
+use crate::web::error::AppError;
+use crate::web::pages::SharePage;
+use crate::web::pages::configure::{image_label, region_label};
+use crate::web::session::DeploySession;
+use crate::web::state::AppState;
+
+/// The badge: a rounded rectangle in two tones, as the product's buttons.
+const BUTTON: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="188" height="32" viewBox="0 0 188 32" role="img" aria-label="Deploy on Linode">
+  <title>Deploy on Linode</title>
+  <rect width="188" height="32" rx="4" fill="#286090"/>
+  <rect x="1" y="1" width="186" height="30" rx="3" fill="#337ab7"/>
+  <path d="M14 9 l6 -3 l6 3 v7 l-6 3 l-6 -3 z M14 9 l6 3 l6 -3 M20 12 v7" fill="none" stroke="#ffffff" stroke-width="1.6" stroke-linejoin="round"/>
+  <text x="36" y="21" fill="#ffffff" font-family="Helvetica, Arial, sans-serif" font-size="14" font-weight="bold">Deploy on Linode</text>
+</svg>
+"##;
+
+/// The slug of the one app this service deploys: its name, lowercase, with
+/// every run of other characters a single `-`.
+pub fn slug(application_name: &str) -> String {
+    let mut slug = String::new();
+    for c in application_name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').to_owned()
+}
+
+fn known(state: &AppState, given: &str) -> Result<(), AppError> {
+    if given == slug(&state.settings.application_name) { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// `GET /apps/{slug}/button.svg`.
+pub async fn button(State(state): State<AppState>, Path(app): Path<String>) -> Result<Response, AppError> {
+    known(&state, &app)?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=3600")], BUTTON)
+        .into_response())
+}
+
+/// `GET /apps/{slug}`: the app's form, deep links included, as `/`.
+pub async fn form(
+    state: State<AppState>,
+    session: DeploySession,
+    Path(app): Path<String>,
+    query: RawQuery,
+) -> Result<Response, AppError> {
+    known(&state, &app)?;
+    super::configure::show(state, session, query).await
+}
+
+/// `GET /apps/{slug}/share`: snippets and a deep-link builder; the
+/// builder's choices come back in the query and make the link.
+pub async fn share(
+    State(state): State<AppState>,
+    Path(app): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    known(&state, &app)?;
+    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+    let base = format!("{}/apps/{app}", state.settings.public_url.as_str().trim_end_matches('/'));
+    // Only what the form offers, and never a secret, goes into a link.
+    let mut kept = url::form_urlencoded::Serializer::new(String::new());
+    let mut chosen = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        let offered = match key.as_ref() {
+            "type" => catalog.offers_plan(&value),
+            "region" => catalog.offers_region(&value),
+            "image" => catalog.offers_image(&value),
+            name => catalog
+                .udf_field(name)
+                .is_some_and(|f| !f.is_secret() && !value.is_empty() && f.check(&value).is_ok()),
+        };
+        if offered {
+            kept.append_pair(&key, &value);
+            chosen.push((key.into_owned(), value.into_owned()));
+        }
+    }
+    let query = kept.finish();
+    let link = if query.is_empty() { base.clone() } else { format!("{base}?{query}") };
+    let button = format!("{base}/button.svg");
+    let selected = |key: &str| chosen.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let page = SharePage {
+        chrome: state.chrome.clone(),
+        markdown: format!("[![Deploy on Linode]({button})]({link})"),
+        html: format!(
+            r#"<a href="{link}"><img src="{button}" alt="Deploy on Linode" width="188" height="32"></a>"#
+        ),
+        button,
+        link,
+        plans: catalog
+            .types
+            .iter()
+            .map(|t| (t.id.clone(), t.label.clone(), selected("type") == Some(t.id.clone())))
+            .collect(),
+        regions: catalog
+            .regions
+            .iter()
+            .map(|r| (r.id.clone(), region_label(r), selected("region") == Some(r.id.clone())))
+            .collect(),
+        images: catalog
+            .stackscript
+            .images
+            .iter()
+            .map(|i| (i.clone(), image_label(i), selected("image") == Some(i.clone())))
+            .collect(),
+        fields: catalog
+            .fields
+            .iter()
+            .filter(|f| !f.is_secret())
+            .map(|f| (f.name.clone(), f.label.clone(), selected(&f.name).unwrap_or_default()))
+            .collect(),
+    };
+    Ok(page.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_application_name_becomes_a_url_safe_slug() {
+        assert_eq!(slug("my-application-name"), "my-application-name");
+        assert_eq!(slug("WordPress & Co."), "wordpress-co");
+        assert_eq!(slug("  Gitea  "), "gitea");
+    }
+
+    #[test]
+    fn the_button_is_plain_svg_with_no_script_and_no_outside_reference() {
+        assert!(BUTTON.starts_with("<?xml") && BUTTON.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        for refused in ["<script", "href", "xlink", "url(", "@import", "on"] {
+            let lower = BUTTON.to_lowercase();
+            let found = match refused {
+                // Attributes such as onload, not the word "on" in the text.
+                "on" => lower.contains(" onload") || lower.contains(" onclick") || lower.contains(" onerror"),
+                other => lower.contains(other),
+            };
+            assert!(!found, "{refused}");
+        }
+    }
+}
