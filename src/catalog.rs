@@ -51,6 +51,11 @@ impl CatalogData {
         self.types.iter().find(|t| t.id == id)
     }
 
+    /// Whether the script is the one pinned (`APP_SCRIPT_SHA256`), or nothing is pinned.
+    pub fn script_as_pinned(&self, pin: Option<&str>) -> bool {
+        pin.is_none_or(|pin| self.stackscript.script_sha256() == pin)
+    }
+
     /// The region with this id, if offered.
     pub fn region_by_id(&self, id: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.id == id)

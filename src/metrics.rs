@@ -80,6 +80,11 @@ pub fn deploy_finished(stage: &str, seconds_to_ready: Option<u64>) {
     }
 }
 
+/// Counts a refusal to deploy a StackScript that differs from its pin.
+pub fn script_pin_mismatch() {
+    metrics::counter!("script_pin_mismatch_total").increment(1);
+}
+
 /// Sets how many log lines were dropped because standard output was not read.
 pub fn log_lines_dropped(count: u64) {
     metrics::counter!("log_lines_dropped_total").absolute(count);

@@ -175,7 +175,11 @@ fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
         settings.client_id.clone(),
         settings.client_secret.clone(),
     );
-    let chrome = Chrome { application_name: settings.application_name.clone(), sandbox: false };
+    let chrome = Chrome {
+        application_name: settings.application_name.clone(),
+        sandbox: false,
+        app_slug: crate::web::pages::slug(&settings.application_name),
+    };
     AppParts {
         catalog: Catalog::new(api.clone(), settings.stackscript_id, settings.catalog_ttl),
         deployer: Arc::new(Deployer {

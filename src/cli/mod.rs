@@ -39,6 +39,7 @@ Settings (environment variables override config/local.toml, which overrides the 
   APP_RATE_LIMIT_PER_MINUTE form posts and callbacks per client a minute, 0 = off [default: 20]
   APP_PENDING_PER_CLIENT    sign-ins one client may have in progress, 0 = off [default: 10]
   APP_SANDBOX_LATENCY_MS    delay added to the sandbox's answers  [default: 0]
+  APP_SCRIPT_SHA256         the reviewed script's SHA-256; deploy nothing while it differs [default: none]
   APP_RESULT_WAIT_SECONDS   how long the callback waits for Linode [default: 45]
   APP_READY_URL             what says the new server's app answers, e.g. http://{ipv4}/ [default: none]
   APP_OPEN_URL              where the visitor opens the app        [default: the ready URL]

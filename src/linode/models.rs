@@ -148,7 +148,7 @@ impl Region {
 }
 
 /// A StackScript (`GET /linode/stackscripts/{id}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StackScript {
     /// Its id.
     pub id: u64,
@@ -164,6 +164,29 @@ pub struct StackScript {
     /// Whether other accounts may deploy it.
     #[serde(default)]
     pub is_public: Option<bool>,
+    /// What it does, as its author wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its author's user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// When it was last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    /// How many Linodes were ever deployed from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployments_total: Option<u64>,
+    /// The script itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+}
+
+impl StackScript {
+    /// The SHA-256 of its script, in hex, as a pin compares it.
+    pub fn script_sha256(&self) -> String {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(self.script.as_deref().unwrap_or_default().as_bytes()))
+    }
 }
 
 /// One `<UDF>` of a StackScript. Linode's wire and first-party clients use

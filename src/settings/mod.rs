@@ -62,6 +62,10 @@ pub struct Settings {
     /// The personal access token the sandbox's simulated account accepts from
     /// outside clients (`APP_SANDBOX_TOKEN`; made up at each start when empty).
     pub sandbox_token: Option<SecretString>,
+    /// The SHA-256 of the StackScript's script as the publisher reviewed it
+    /// (`APP_SCRIPT_SHA256`, 64 hex digits; empty: not pinned). While the
+    /// script differs, nothing is deployed.
+    pub script_sha256: Option<String>,
     /// How long the callback waits for its deploy before answering with a
     /// page that waits on its own (`APP_RESULT_WAIT_SECONDS`, default 45,
     /// under the 60-second request timeout).
@@ -247,6 +251,18 @@ impl Settings {
                 "a whole number of milliseconds",
             )?),
             sandbox_token: raw.sandbox_token.filter(|t| !t.expose_secret().trim().is_empty()),
+            script_sha256: match raw.script_sha256.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(hash) if hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+                    Some(hash.to_ascii_lowercase())
+                }
+                Some(_) => {
+                    return Err(invalid(
+                        "APP_SCRIPT_SHA256",
+                        "64 hex digits, as `install-on-linode stackscript show ID` prints them",
+                    ));
+                }
+            },
             result_wait: match present(
                 raw.result_wait_seconds,
                 "APP_RESULT_WAIT_SECONDS",

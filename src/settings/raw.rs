@@ -48,6 +48,7 @@ pub struct RawSettings {
     pub(super) sandbox_latency_ms: Option<u64>,
     pub(super) sandbox_token: Option<SecretString>,
     pub(super) result_wait_seconds: Option<u64>,
+    pub(super) script_sha256: Option<String>,
     pub(super) ready_url: Option<String>,
     pub(super) open_url: Option<String>,
     pub(super) ready_timeout_seconds: Option<u64>,

@@ -76,6 +76,9 @@ pub enum AppError {
     /// No such page.
     #[error("no such page")]
     NotFound,
+    /// The StackScript is not the one the publisher reviewed (`APP_SCRIPT_SHA256`).
+    #[error("the StackScript changed since it was reviewed")]
+    ScriptChanged,
     /// A failed server could not be deleted from here.
     #[error("the server was not deleted")]
     NotDeleted {
@@ -113,6 +116,7 @@ impl AppError {
             Self::AlreadyUsed { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } | Self::TooManyPending => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::ScriptChanged => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotDeleted { .. } => StatusCode::CONFLICT,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
             Self::ProfileUnreadable(_) => StatusCode::BAD_GATEWAY,
@@ -220,6 +224,14 @@ impl AppError {
                 next_step: Some(
                     "Finish one of them, or try again in 30 minutes, when unfinished ones lapse.".to_owned(),
                 ),
+                ..Default::default()
+            },
+            Self::ScriptChanged => ErrorPage {
+                title: "This app cannot be deployed right now",
+                message: "The script that installs it has changed since its publisher reviewed it, so it is \
+                          not deployed until they review it again. Nothing was sent to Linode."
+                    .into(),
+                next_step: Some("Try again later, or ask the publisher.".into()),
                 ..Default::default()
             },
             Self::NotDeleted { cloud_manager } => ErrorPage {

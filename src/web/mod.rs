@@ -104,6 +104,7 @@ where
         .route("/apps/{slug}", get(share::form.layer(sessions.clone())))
         .route("/apps/{slug}/share", get(share::share))
         .route("/apps/{slug}/button.svg", get(share::button))
+        .route("/apps/{slug}/script", get(share::script))
         .route("/deploys/latest", get(progress::latest.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}", get(progress::page.layer(sessions.clone())).layer(no_store()))
         .route("/deploys/{id}/status", get(progress::status.layer(sessions.clone())).layer(no_store()))

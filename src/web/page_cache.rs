@@ -40,6 +40,7 @@ mod tests {
             images: vec![],
             user_defined_fields: vec![],
             is_public: None,
+            ..Default::default()
         };
         Arc::new(CatalogData::new(vec![], vec![], script))
     }

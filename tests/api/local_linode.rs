@@ -371,6 +371,10 @@ async fn stackscript_create_against_the_sandbox_becomes_the_form_visitors_see() 
     .await;
     assert_eq!(code, 0, "{err}");
     let id: u64 = env_value(&out, "APP_STACKSCRIPT_ID").parse().unwrap();
+    let (code, shown, _) = setup_cli(&linode, &["stackscript", "show", &id.to_string()]).await;
+    let written = std::fs::read_to_string(&script).unwrap();
+    let hash = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(written.as_bytes()));
+    assert!(code == 0 && shown.contains(&format!("Script SHA-256: {hash}")), "the hash to pin: {shown}");
     let mine =
         linode.api(reqwest::Method::GET, "/linode/stackscripts", Some(r#"{"mine": true}"#), None).await;
     let mine: Value = mine.json().await.unwrap();

@@ -18,6 +18,7 @@ mod local_linode;
 mod logs;
 mod marketplace;
 mod pages;
+mod pinning;
 mod pricing;
 mod production;
 mod readiness;

@@ -69,7 +69,9 @@ pub async fn run(ctx: &Context, command: StackScriptCommand) -> Result<(), Failu
         StackScriptCommand::Show { id } => {
             let script = ctx.api.stackscript_with_token(&ctx.token, id).await.map_err(refused)?;
             if ctx.json {
-                output::json(&script);
+                let mut json = serde_json::to_value(&script).unwrap_or_default();
+                json["script_sha256"] = serde_json::Value::String(script.script_sha256());
+                output::json(&json);
                 return Ok(());
             }
             println!(
@@ -83,6 +85,7 @@ pub async fn run(ctx: &Context, command: StackScriptCommand) -> Result<(), Failu
                 }
             );
             println!("Images: {}", script.images.join(", "));
+            println!("Script SHA-256: {} (pin it with APP_SCRIPT_SHA256)", script.script_sha256());
             let fields = udf::fields(&script.user_defined_fields);
             if fields.is_empty() {
                 println!("Fields: none");

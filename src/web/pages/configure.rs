@@ -7,7 +7,9 @@ use crate::form::udf::{FieldKind, RADIO_LIMIT};
 use crate::form::{Field, Offer};
 use crate::linode::models::Region;
 use crate::web::pages::price::{PriceView, plan_label};
-use crate::web::pages::{Chrome, ConfigurePage, Select, SelectOption, TextInput, Toggle, UdfInput};
+use crate::web::pages::{
+    Chrome, ConfigurePage, ScriptCard, Select, SelectOption, TextInput, Toggle, UdfInput,
+};
 
 /// The page for `values`, with `errors` next to their fields.
 pub fn configure_page(
@@ -148,7 +150,21 @@ pub fn configure_page(
         checked: values.profile_keys,
         error: error_for(&Field::ProfileKeys),
     };
+    let script = &catalog.stackscript;
+    let card = ScriptCard {
+        description: script
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        author: script.username.clone().filter(|u| !u.is_empty()),
+        updated: script.updated.as_deref().map(|u| u.split('T').next().unwrap_or(u).to_owned()),
+        deployments: script.deployments_total,
+        script_url: format!("/apps/{}/script", chrome.app_slug),
+    };
     ConfigurePage {
+        card,
         options_open: instance_options.iter().any(|o| o.error.is_some() || !o.value.is_empty())
             || profile_keys.checked
             || profile_keys.error.is_some(),

@@ -22,6 +22,32 @@ pub struct Chrome {
     pub application_name: String,
     /// Whether the sandbox banner is shown.
     pub sandbox: bool,
+    /// The app's slug in its addresses (`/apps/{slug}`).
+    pub app_slug: String,
+}
+
+/// An application name made URL-safe for `/apps/{slug}`: lowercase, every
+/// run of other characters a single `-`.
+pub fn slug(application_name: &str) -> String {
+    let mut slug = String::new();
+    for c in application_name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_application_name_becomes_a_url_safe_slug() {
+        assert_eq!(super::slug("my-application-name"), "my-application-name");
+        assert_eq!(super::slug("WordPress & Co."), "wordpress-co");
+        assert_eq!(super::slug("  Gitea  "), "gitea");
+    }
 }
 
 /// One `<option>`, radio button or checkbox.
@@ -129,6 +155,8 @@ pub struct ConfigurePage {
     pub profile_keys: Toggle,
     /// The StackScript's fields.
     pub udfs: Vec<UdfInput>,
+    /// About the StackScript.
+    pub card: ScriptCard,
     /// Messages about the form as a whole.
     pub errors: Vec<String>,
     /// Things the visitor should know (ignored link values).
@@ -233,6 +261,37 @@ pub struct ProgressPage {
     pub access_note: Option<String>,
     /// This page's own address (it refreshes itself while watching).
     pub progress_url: String,
+}
+
+/// The StackScript's source, to read before granting anything.
+#[derive(Template, WebTemplate)]
+#[template(path = "script.html")]
+pub struct ScriptPage {
+    /// Page chrome.
+    pub chrome: Chrome,
+    /// The StackScript's name.
+    pub label: String,
+    /// Its source (escaped by the template).
+    pub script: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// The app's form.
+    pub form_url: String,
+}
+
+/// What the form says about the StackScript that will run.
+#[derive(Debug, Clone)]
+pub struct ScriptCard {
+    /// What it does, as plain text.
+    pub description: Option<String>,
+    /// Its author.
+    pub author: Option<String>,
+    /// When it last changed.
+    pub updated: Option<String>,
+    /// How many Linodes were deployed from it.
+    pub deployments: Option<u64>,
+    /// Its source's page.
+    pub script_url: String,
 }
 
 /// The Deploy button's snippets and a deep-link builder.

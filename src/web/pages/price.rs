@@ -187,6 +187,7 @@ mod tests {
             images: vec![],
             user_defined_fields: vec![],
             is_public: None,
+            ..Default::default()
         };
         CatalogData::new(vec![nanode()], vec![region("us-east"), region("id-cgk")], script)
     }

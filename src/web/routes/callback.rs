@@ -63,6 +63,10 @@ pub async fn callback(
         }
         taken => taken?,
     };
+    // A script changed since it was reviewed is not deployed, even for a
+    // visitor who saw the form before it changed.
+    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+    super::configure::as_reviewed(&state, &catalog)?;
     // The deploy's id is kept before anything is sent to Linode: nothing
     // the session store does after the server exists can hide it.
     let deploy_id = crate::random::hex(16);

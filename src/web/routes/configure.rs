@@ -32,6 +32,7 @@ pub async fn show(
         return Ok(page);
     }
     let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+    as_reviewed(&state, &catalog)?;
     let Some(query) = query.filter(|q| !q.is_empty()) else {
         let page = state.page_cache.get_or_render(&catalog, || {
             let page = configure_page(&state.chrome, &catalog, &FormValues::default(), &[], Vec::new());
@@ -60,6 +61,7 @@ pub async fn submit(
         return Err(AppError::CrossSite);
     }
     let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+    as_reviewed(&state, &catalog)?;
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|t| t.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
@@ -86,6 +88,21 @@ pub async fn submit(
     // A serialized URL is always printable ASCII, so it is always a valid header value.
     let location = HeaderValue::from_str(url.as_str()).expect("a URL is a valid header value");
     Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+}
+
+/// Refuses to offer or deploy a StackScript that is not the one its
+/// publisher reviewed (`APP_SCRIPT_SHA256`), and says so in the log and metrics.
+pub fn as_reviewed(state: &AppState, catalog: &CatalogData) -> Result<(), AppError> {
+    if catalog.script_as_pinned(state.settings.script_sha256.as_deref()) {
+        return Ok(());
+    }
+    tracing::error!(
+        stackscript_id = catalog.stackscript.id,
+        found = %catalog.stackscript.script_sha256(),
+        "the StackScript differs from APP_SCRIPT_SHA256: not deploying it"
+    );
+    crate::metrics::script_pin_mismatch();
+    Err(AppError::ScriptChanged)
 }
 
 /// The form again, with status 400 and the visitor's values. The page may

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::form::Offer;
 use crate::web::error::AppError;
-use crate::web::pages::SharePage;
 use crate::web::pages::configure::{image_label, region_label};
+use crate::web::pages::{ScriptPage, SharePage};
 use crate::web::session::DeploySession;
 use crate::web::state::AppState;
 
@@ -30,22 +30,8 @@ const BUTTON: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
 </svg>
 "##;
 
-/// The slug of the one app this service deploys: its name, lowercase, with
-/// every run of other characters a single `-`.
-pub fn slug(application_name: &str) -> String {
-    let mut slug = String::new();
-    for c in application_name.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_matches('-').to_owned()
-}
-
 fn known(state: &AppState, given: &str) -> Result<(), AppError> {
-    if given == slug(&state.settings.application_name) { Ok(()) } else { Err(AppError::NotFound) }
+    if given == state.chrome.app_slug { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// `GET /apps/{slug}/button.svg`.
@@ -53,6 +39,22 @@ pub async fn button(State(state): State<AppState>, Path(app): Path<String>) -> R
     known(&state, &app)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=3600")], BUTTON)
         .into_response())
+}
+
+/// `GET /apps/{slug}/script`: the script that will run as root on the
+/// visitor's server, shown escaped, so it can be read before granting anything.
+pub async fn script(State(state): State<AppState>, Path(app): Path<String>) -> Result<Response, AppError> {
+    known(&state, &app)?;
+    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+    let script = &catalog.stackscript;
+    Ok(ScriptPage {
+        chrome: state.chrome.clone(),
+        label: script.label.clone(),
+        script: script.script.clone().unwrap_or_default(),
+        sha256: script.script_sha256(),
+        form_url: format!("/apps/{app}"),
+    }
+    .into_response())
 }
 
 /// `GET /apps/{slug}`: the app's form, deep links included, as `/`.
@@ -134,13 +136,6 @@ pub async fn share(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_application_name_becomes_a_url_safe_slug() {
-        assert_eq!(slug("my-application-name"), "my-application-name");
-        assert_eq!(slug("WordPress & Co."), "wordpress-co");
-        assert_eq!(slug("  Gitea  "), "gitea");
-    }
 
     #[test]
     fn the_button_is_plain_svg_with_no_script_and_no_outside_reference() {
