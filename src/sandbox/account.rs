@@ -9,7 +9,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::auth::{authorize, bearer};
 use super::filter;
@@ -109,7 +109,7 @@ pub async fn create_client(
     body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult {
     authorize(&sandbox, &headers, ACCOUNT_WRITE)?;
-    let body = object(body)?;
+    let body = wire::json_object(body)?;
     let mut errors = Vec::new();
     let label = checked_label(body.get("label"), &mut errors);
     let redirect_uri = checked_redirect(body.get("redirect_uri"), &mut errors);
@@ -138,7 +138,7 @@ pub async fn update_client(
     body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult {
     authorize(&sandbox, &headers, ACCOUNT_WRITE)?;
-    let body = object(body)?;
+    let body = wire::json_object(body)?;
     let mut errors = Vec::new();
     let label = body.get("label").map(|l| checked_label(Some(l), &mut errors));
     let redirect = body.get("redirect_uri").map(|r| checked_redirect(Some(r), &mut errors));
@@ -179,13 +179,6 @@ pub async fn delete_client(
     let mut records = sandbox.records();
     records.clients.remove(&id).ok_or_else(ApiError::not_found)?;
     Ok(Json(json!({})))
-}
-
-fn object(body: Result<Json<Value>, JsonRejection>) -> Result<Map<String, Value>, ApiError> {
-    match body {
-        Ok(Json(Value::Object(body))) => Ok(body),
-        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "Request body must be a JSON object")),
-    }
 }
 
 fn checked_label(label: Option<&Value>, errors: &mut Vec<(String, String)>) -> Option<String> {

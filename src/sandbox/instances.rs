@@ -35,9 +35,7 @@ pub async fn create(
     if !bearer(&sandbox, &headers)?.user.may_add_linodes() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "Unauthorized"));
     }
-    let Ok(Json(Value::Object(body))) = body else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Request body must be a JSON object"));
-    };
+    let body = wire::json_object(body)?;
     let mut records = sandbox.records();
     let stackscript = match body.get("stackscript_id") {
         None | Some(Value::Null) => None,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::auth::{authorize, bearer};
@@ -77,7 +77,7 @@ pub async fn create(
 ) -> ApiResult {
     authorize(&sandbox, &headers, WRITE)?;
     let who = bearer(&sandbox, &headers)?.user.username();
-    let body = object(body)?;
+    let body = wire::json_object(body)?;
     let errors = check(&body, true);
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
@@ -108,7 +108,7 @@ pub async fn update(
     authorize(&sandbox, &headers, WRITE)?;
     let who = bearer(&sandbox, &headers)?.user.username();
     let id: u64 = id.parse().map_err(|_| ApiError::not_found())?;
-    let body = object(body)?;
+    let body = wire::json_object(body)?;
     let errors = check(&body, false);
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
@@ -121,13 +121,6 @@ pub async fn update(
     let mut shown = script.clone();
     shown["mine"] = json!(true);
     Ok(Json(shown))
-}
-
-fn object(body: Result<Json<Value>, JsonRejection>) -> Result<Map<String, Value>, ApiError> {
-    match body {
-        Ok(Json(Value::Object(body))) => Ok(body),
-        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "Request body must be a JSON object")),
-    }
 }
 
 /// Linode's rules for the fields a body may set.

@@ -69,6 +69,16 @@ pub fn paging(query: Result<Query<Paging>, QueryRejection>) -> Paging {
     query.map(|Query(p)| p).unwrap_or_default()
 }
 
+/// A request's JSON body, which must be an object, as Linode requires.
+pub fn json_object(
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match body {
+        Ok(Json(Value::Object(body))) => Ok(body),
+        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "Request body must be a JSON object")),
+    }
+}
+
 /// `?page=N&page_size=N` of a list request.
 #[derive(Debug, Default, Deserialize)]
 pub struct Paging {
