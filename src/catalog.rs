@@ -36,6 +36,8 @@ pub struct CatalogData {
     pub stackscript: StackScript,
     /// The StackScript's fields as the form shows them, built once per snapshot.
     pub fields: Vec<FormField>,
+    /// The SHA-256 of the StackScript's script, hashed once per snapshot.
+    pub script_sha256: String,
 }
 
 impl CatalogData {
@@ -43,7 +45,8 @@ impl CatalogData {
     pub fn new(types: Vec<LinodeType>, regions: Vec<Region>, stackscript: StackScript) -> Self {
         let regions = regions.into_iter().filter(Region::accepts_linodes).collect();
         let fields = udf::fields(&stackscript.user_defined_fields);
-        Self { types, regions, stackscript, fields }
+        let script_sha256 = stackscript.script_sha256();
+        Self { types, regions, stackscript, fields, script_sha256 }
     }
 
     /// The plan with this id, if offered.
@@ -53,7 +56,7 @@ impl CatalogData {
 
     /// Whether the script is the one pinned (`APP_SCRIPT_SHA256`), or nothing is pinned.
     pub fn script_as_pinned(&self, pin: Option<&str>) -> bool {
-        pin.is_none_or(|pin| self.stackscript.script_sha256() == pin)
+        pin.is_none_or(|pin| self.script_sha256 == pin)
     }
 
     /// The region with this id, if offered.

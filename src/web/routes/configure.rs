@@ -98,7 +98,7 @@ pub fn as_reviewed(state: &AppState, catalog: &CatalogData) -> Result<(), AppErr
     }
     tracing::error!(
         stackscript_id = catalog.stackscript.id,
-        found = %catalog.stackscript.script_sha256(),
+        found = %catalog.script_sha256,
         "the StackScript differs from APP_SCRIPT_SHA256: not deploying it"
     );
     crate::metrics::script_pin_mismatch();

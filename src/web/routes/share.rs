@@ -51,7 +51,7 @@ pub async fn script(State(state): State<AppState>, Path(app): Path<String>) -> R
         chrome: state.chrome.clone(),
         label: script.label.clone(),
         script: script.script.clone().unwrap_or_default(),
-        sha256: script.script_sha256(),
+        sha256: catalog.script_sha256.clone(),
         form_url: format!("/apps/{app}"),
     }
     .into_response())
