@@ -96,16 +96,25 @@ pub async fn created_page(
 /// success page, or the form with the reason nothing was created. None when
 /// there is none (or the store does not answer: the form is shown as usual).
 pub async fn kept(state: &AppState, session: &DeploySession) -> Result<Option<Response>, AppError> {
-    // A session store that does not answer costs the visitor nothing here.
+    // Only a session that has not seen its last result looks for it; a
+    // session store that does not answer costs the visitor nothing here.
+    let Ok(true) = session.awaiting_result().await else { return Ok(None) };
     let Ok(Some(last)) = session.last_state().await else { return Ok(None) };
     let bytes = match state.outcomes.take(&state.seal, &last).await {
         Ok(Some(bytes)) => bytes,
-        Ok(None) => return Ok(None),
+        Ok(None) => {
+            // Nothing kept and nothing on its way (taken, or lapsed): stop looking.
+            if !state.outcomes.is_running(&last).await.unwrap_or(true) {
+                let _ = session.result_shown().await;
+            }
+            return Ok(None);
+        }
         Err(error) => {
             tracing::warn!(%error, "could not read kept deploy results");
             return Ok(None);
         }
     };
+    let _ = session.result_shown().await;
     let Ok(kept) = serde_json::from_slice::<Kept>(&bytes) else { return Ok(None) };
     tracing::info!("a deploy's result reached its visitor on a later visit");
     Ok(Some(match kept {
@@ -121,6 +130,7 @@ pub async fn kept(state: &AppState, session: &DeploySession) -> Result<Option<Re
 
 /// Whether this session's last deploy is still being sent to Linode.
 pub async fn still_running(state: &AppState, session: &DeploySession) -> Result<bool, AppError> {
+    let Ok(true) = session.awaiting_result().await else { return Ok(false) };
     let Ok(Some(last)) = session.last_state().await else { return Ok(false) };
     Ok(state.outcomes.is_running(&last).await.unwrap_or(false))
 }

@@ -28,6 +28,7 @@ use crate::web::client::ClientKey;
 const PENDING_KEY: &str = "pending_deploy";
 const USED_STATE_KEY: &str = "used_state";
 const DEPLOYS_KEY: &str = "deploys";
+const AWAITING_KEY: &str = "awaiting_result";
 /// At most this many deploy ids are remembered per session.
 const MAX_DEPLOYS: usize = 20;
 
@@ -196,6 +197,23 @@ impl DeploySession {
     /// result is kept under it until the visitor sees it).
     pub async fn last_state(&self) -> Result<Option<String>, AppError> {
         Ok(self.0.get(USED_STATE_KEY).await?)
+    }
+
+    /// Notes that this session's last deploy has a result it has not seen
+    /// yet, so later visits look for it (and only then).
+    pub async fn await_result(&self) -> Result<(), AppError> {
+        Ok(self.0.insert(AWAITING_KEY, true).await?)
+    }
+
+    /// Whether this session's last deploy has a result it has not seen.
+    pub async fn awaiting_result(&self) -> Result<bool, AppError> {
+        Ok(self.0.get::<bool>(AWAITING_KEY).await?.unwrap_or(false))
+    }
+
+    /// The visitor has seen the result (or there is none left to see).
+    pub async fn result_shown(&self) -> Result<(), AppError> {
+        self.0.remove_value(AWAITING_KEY).await?;
+        Ok(())
     }
 
     /// Writes the session to the store now, so a store that is down is

@@ -71,6 +71,7 @@ pub async fn callback(
     // the session store does after the server exists can hide it.
     let deploy_id = crate::random::hex(16);
     session.remember(&deploy_id).await?;
+    session.await_result().await?;
     session.save().await?;
     let result = job::start(&state, pending.clone(), code.to_owned(), deploy_id).await;
     match tokio::time::timeout(state.settings.result_wait, result).await {
@@ -78,6 +79,9 @@ pub async fn callback(
             // Shown here, so not again on a later visit.
             if let Err(error) = state.outcomes.take(&state.seal, &pending.state).await {
                 tracing::warn!(%error, "could not mark the deploy's result as shown");
+            }
+            if let Err(error) = session.result_shown().await {
+                tracing::warn!(%error, "could not note in the session that the result was shown");
             }
             match result {
                 Ok(created) => Ok(delivery::created_page(&state, &session, created, shown.as_ref()).await),
