@@ -20,20 +20,25 @@ async fn slow_create(app: &TestApp, delay: Duration) {
     mount_revoke(&app.linode, 200).await;
 }
 
+/// Comes back from the login server, then gives up on the answer after 300 ms.
+async fn drop_mid_callback(app: &TestApp, state: &str) {
+    let gone = app
+        .browser
+        .get(format!("{}/auth_callback", app.address))
+        .query(&[("code", "c"), ("state", state)])
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the visitor's connection dropped");
+}
+
 #[tokio::test]
 async fn a_visitor_who_drops_mid_callback_gets_the_result_once_on_the_next_visit() {
     let app = spawn_app(|_| {}).await;
     slow_create(&app, Duration::from_millis(1500)).await;
     let state = app.start_deploy().await;
 
-    let gone = app
-        .browser
-        .get(format!("{}/auth_callback", app.address))
-        .query(&[("code", "c"), ("state", &state)])
-        .timeout(Duration::from_millis(300))
-        .send()
-        .await;
-    assert!(gone.is_err(), "the visitor's connection dropped");
+    drop_mid_callback(&app, &state).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     let next = app.get("/").await;
@@ -89,14 +94,7 @@ async fn a_deploy_that_fails_while_nobody_waits_is_explained_on_the_next_visit()
     mount_revoke(&app.linode, 200).await;
     let state = app.start_deploy().await;
 
-    let gone = app
-        .browser
-        .get(format!("{}/auth_callback", app.address))
-        .query(&[("code", "c"), ("state", &state)])
-        .timeout(Duration::from_millis(300))
-        .send()
-        .await;
-    assert!(gone.is_err());
+    drop_mid_callback(&app, &state).await;
     tokio::time::sleep(Duration::from_millis(2000)).await;
 
     let page = html(&app.get("/").await.text().await.unwrap());

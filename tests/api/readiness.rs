@@ -49,6 +49,11 @@ async fn deploy_until(app: &TestApp, done: impl Fn(&Value) -> bool) -> (Value, S
     (poll(app, &status_url, done).await, status_url)
 }
 
+/// A POST to `path` as a page of `origin` sends it.
+async fn post_from(app: &TestApp, path: &str, origin: &str) -> reqwest::Response {
+    app.browser.post(format!("{}{path}", app.address)).header("Origin", origin).send().await.unwrap()
+}
+
 /// Reads the deploy's status until `done` holds (at most 20 s).
 async fn poll(app: &TestApp, status_url: &str, done: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
@@ -117,21 +122,9 @@ async fn an_app_that_never_answers_fails_and_the_server_can_be_deleted_from_the_
     assert!(attr(&page, "#delete-form", "hidden").is_none(), "the delete button is offered");
     let delete_url = attr(&page, "#delete-form", "action").unwrap();
 
-    let forged = app
-        .browser
-        .post(format!("{}{delete_url}", app.address))
-        .header("Origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let forged = post_from(&app, &delete_url, "https://evil.example").await;
     assert_eq!(forged.status(), 403, "never from another site");
-    let deleted = app
-        .browser
-        .post(format!("{}{delete_url}", app.address))
-        .header("Origin", &app.address)
-        .send()
-        .await
-        .unwrap();
+    let deleted = post_from(&app, &delete_url, &app.address).await;
 
     assert_eq!(deleted.status(), 303);
     let after: Value = app.get(&status_url).await.json().await.unwrap();
@@ -240,13 +233,7 @@ async fn a_simulated_install_failure_fails_in_plain_words_and_the_server_is_dele
     assert_eq!(last["can_delete"], true);
 
     let delete = status_url.replace("/status", "/delete");
-    let deleted = app
-        .browser
-        .post(format!("{}{delete}", app.address))
-        .header("Origin", &app.address)
-        .send()
-        .await
-        .unwrap();
+    let deleted = post_from(&app, &delete, &app.address).await;
 
     assert_eq!(deleted.status(), 303);
     assert_eq!(app.simulation().instance_count(), 0, "the server is gone");

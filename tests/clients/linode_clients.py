@@ -70,9 +70,10 @@ def with_library():
     step("linode_api4 deletes it")
 
 
-def cli(*args):
+def cli_env():
+    """linode-cli pointed at the sandbox's API."""
     address = urlparse(API)
-    env = dict(
+    return dict(
         os.environ,
         LINODE_CLI_TOKEN=TOKEN,
         LINODE_CLI_API_HOST=address.netloc,
@@ -80,9 +81,12 @@ def cli(*args):
         LINODE_CLI_API_VERSION=address.path.strip("/"),
         LINODE_CLI_SUPPRESS_VERSION_WARNING="true",
     )
+
+
+def cli(*args):
     out = subprocess.run(
         ["linode-cli", *args, "--json", "--no-defaults", "--suppress-warnings"],
-        env=env,
+        env=cli_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -118,17 +122,9 @@ def with_cli():
     assert [i["id"] for i in listed] == [instance], listed
     step("linode-cli lists it by label")
 
-    address = urlparse(API)
-    env = dict(
-        os.environ,
-        LINODE_CLI_TOKEN=TOKEN,
-        LINODE_CLI_API_HOST=address.netloc,
-        LINODE_CLI_API_SCHEME=address.scheme,
-        LINODE_CLI_API_VERSION=address.path.strip("/"),
-    )
     deleted = subprocess.run(
         ["linode-cli", "linodes", "delete", str(instance), "--suppress-warnings"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=cli_env(), capture_output=True, text=True, timeout=60,
     )
     assert deleted.returncode == 0, deleted.stderr
     assert not cli("linodes", "list", "--label", "from-linode-cli")
