@@ -14,11 +14,13 @@ use crate::deploy::Deployer;
 use crate::deploy::jobs::{JobStore, TOKEN_SEAL_LABEL};
 use crate::deploy::mirror::Mirror;
 use crate::deploy::probe::{Readiness, ReadyCheck};
-use crate::deploy::watch::{Timing, Watches};
+use crate::deploy::watch::{Timing, WatchParts, Watches};
 use crate::linode::{LinodeClient, LoginClient, OAuthScopes, http_client};
 use crate::settings::Settings;
-use crate::stores::{Claims, Outcomes, PendingCap, Seal, Shared};
+use crate::stores::{Claims, Outcomes, PendingCap, Seal, Shared, Tally};
+use crate::web::apps::{App, Apps};
 use crate::web::client::Clients;
+use crate::web::page_cache::PageCache;
 use crate::web::pages::Chrome;
 use crate::web::state::{AppParts, AppState};
 
@@ -51,12 +53,7 @@ impl Application {
             false => (None, None),
         };
         let (shared, claims) = Shared::connect(&settings.session_store).map_err(std::io::Error::other)?;
-        let mut parts = build_state(settings, shared, claims);
-        if let Some(mount) = &sandbox {
-            parts.login = parts.login.clone().with_browser_base(&mount.browser_login_url);
-            Arc::make_mut(&mut parts.deployer).login = parts.login.clone();
-            parts.chrome.sandbox = true;
-        }
+        let parts = build_state(settings, shared, claims, sandbox.as_ref().map(|m| &m.browser_login_url));
         let state = AppState::new(parts);
         let metrics = match state.settings.metrics_addr {
             Some(address) => {
@@ -84,12 +81,14 @@ impl Application {
 
     /// Starts fetching the catalog in the background, so the first visitor does not wait.
     pub fn prefetch_catalog(&self) {
-        let catalog = Arc::clone(&self.state.catalog);
-        tokio::spawn(async move {
-            if let Err(error) = catalog.get().await {
-                tracing::warn!(%error, "could not fetch the catalog at start; will retry on the first visit");
-            }
-        });
+        for app in self.state.apps.iter() {
+            let (catalog, slug) = (Arc::clone(&app.catalog), app.spec.slug.clone());
+            tokio::spawn(async move {
+                if let Err(error) = catalog.get().await {
+                    tracing::warn!(%error, app = slug, "could not fetch the catalog at start; will retry on the first visit");
+                }
+            });
+        }
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
@@ -103,10 +102,14 @@ impl Application {
             tokio::spawn(async move { axum::serve(listener, metrics).await });
         }
         if let Some((file, text)) = self.script {
-            let catalog = Arc::clone(&self.state.catalog);
+            let catalogs: Vec<_> = self.state.apps.iter().map(|a| Arc::clone(&a.catalog)).collect();
             tokio::spawn(file.watch(text, move || {
-                let catalog = Arc::clone(&catalog);
-                async move { catalog.refresh_now().await }
+                let catalogs = catalogs.clone();
+                async move {
+                    for catalog in catalogs {
+                        catalog.refresh_now().await;
+                    }
+                }
             }));
         }
         self.state.watches.adopt_orphans();
@@ -166,59 +169,97 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-fn build_state(settings: Settings, shared: Shared, claims: Claims) -> AppParts {
+fn build_state(
+    settings: Settings,
+    shared: Shared,
+    claims: Claims,
+    browser_login: Option<&url::Url>,
+) -> AppParts {
     let http = http_client(settings.http_timeout);
     let api = LinodeClient::new(http.clone(), &settings.linode_api_url);
-    let login = LoginClient::new(
+    let mut login = LoginClient::new(
         http,
         &settings.linode_login_url,
         settings.client_id.clone(),
         settings.client_secret.clone(),
     );
+    if let Some(base) = browser_login {
+        login = login.with_browser_base(base);
+    }
+    let specs = settings.app_list();
+    let single = specs.len() == 1;
+    let apps = Apps::new(
+        specs
+            .iter()
+            .map(|spec| App {
+                chrome: Chrome {
+                    application_name: spec.name.clone(),
+                    sandbox: settings.sandbox,
+                    app_slug: spec.slug.clone(),
+                    form_url: if single { "/".into() } else { format!("/apps/{}", spec.slug) },
+                },
+                catalog: Catalog::new(api.clone(), spec.stackscript_id, settings.catalog_ttl),
+                page_cache: PageCache::default(),
+                deployer: Deployer {
+                    api: api.clone(),
+                    login: login.clone(),
+                    stackscript_id: spec.stackscript_id,
+                    group: spec.name.clone(),
+                },
+                spec: spec.clone(),
+            })
+            .collect(),
+    );
+    let readiness = specs
+        .iter()
+        .filter_map(|spec| {
+            let url = spec.ready_url.clone()?;
+            let check = if settings.ready_anywhere {
+                ReadyCheck::anywhere(url)
+            } else {
+                ReadyCheck::new(url, settings.ready_allow_private)
+            };
+            Some((
+                spec.slug.clone(),
+                Readiness { check, open_url: spec.open_url.clone(), timeout: settings.ready_timeout },
+            ))
+        })
+        .collect();
+    let tally = shared.redis.clone().map_or_else(Tally::memory, Tally::redis);
     let chrome = Chrome {
         application_name: settings.application_name.clone(),
-        sandbox: false,
-        app_slug: crate::web::pages::slug(&settings.application_name),
+        sandbox: settings.sandbox,
+        app_slug: specs[0].slug.clone(),
+        form_url: "/".into(),
     };
     AppParts {
-        catalog: Catalog::new(api.clone(), settings.stackscript_id, settings.catalog_ttl),
-        deployer: Arc::new(Deployer {
-            api: api.clone(),
-            login: login.clone(),
-            stackscript_id: settings.stackscript_id,
-            group: settings.application_name.clone(),
-        }),
+        apps,
         watches: Watches::new(
             api.clone(),
             login.clone(),
             Timing::default(),
-            shared
-                .redis
-                .clone()
-                .map(|pool| Mirror::new(pool, Timing::default().mirror_fresh_for(settings.http_timeout))),
-            settings.ready_url.as_ref().map(|url| Readiness {
-                check: if settings.ready_anywhere {
-                    ReadyCheck::anywhere(url.clone())
-                } else {
-                    ReadyCheck::new(url.clone(), settings.ready_allow_private)
-                },
-                open_url: settings.open_url.clone(),
-                timeout: settings.ready_timeout,
-            }),
-            shared.redis.clone().map(|pool| {
-                JobStore::new(
-                    pool,
-                    Seal::with_label(settings.secret_key.expose_secret().as_bytes(), TOKEN_SEAL_LABEL),
-                )
-            }),
+            WatchParts {
+                mirror: shared
+                    .redis
+                    .clone()
+                    .map(|pool| Mirror::new(pool, Timing::default().mirror_fresh_for(settings.http_timeout))),
+                readiness,
+                jobs: shared.redis.clone().map(|pool| {
+                    JobStore::new(
+                        pool,
+                        Seal::with_label(settings.secret_key.expose_secret().as_bytes(), TOKEN_SEAL_LABEL),
+                    )
+                }),
+                tally: Some(tally.clone()),
+            },
         ),
+        tally,
         login,
         scopes: OAuthScopes::deploy(),
         claims: Arc::new(claims),
         clients: Clients::new(settings.trusted_proxies.clone()),
         pending: PendingCap::new(settings.pending_per_client, shared.redis.clone()),
         seal: Seal::new(settings.secret_key.expose_secret().as_bytes()),
-        page_cache: Arc::default(),
         outcomes: shared.redis.clone().map_or_else(Outcomes::memory, Outcomes::redis),
         shared,
         chrome,

@@ -84,6 +84,14 @@ pub enum DeployError {
 }
 
 impl DeployError {
+    /// Where it failed: signing in (the token and its grant) or creating the server.
+    pub fn stage(&self) -> &'static str {
+        match self {
+            Self::TokenExchange(_) | Self::InsufficientScopes { .. } => "sign_in",
+            Self::NotPermitted | Self::Profile(_) | Self::Create(_) => "create",
+        }
+    }
+
     /// A short, fixed name for logs and metrics.
     pub fn reason(&self) -> &'static str {
         match self {

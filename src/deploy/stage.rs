@@ -49,6 +49,15 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// A short, fixed name for logs, metrics and the dashboard.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Stopped(_) => "stopped",
+            Self::NoAnswer => "no_answer",
+            Self::Unprobeable(_) => "unprobeable",
+        }
+    }
+
     /// The reason in plain words.
     pub fn sentence(&self) -> String {
         match self {
@@ -231,6 +240,9 @@ pub struct Progress {
     /// When the app first answered (seconds since the Unix epoch).
     #[serde(default)]
     pub ready_at: Option<u64>,
+    /// The slug of the app deployed (empty: the service's only app).
+    #[serde(default)]
+    pub app: String,
 }
 
 impl Progress {
@@ -248,6 +260,7 @@ impl Progress {
             checks_app: false,
             open_url: None,
             ready_at: None,
+            app: String::new(),
         }
     }
 

@@ -24,6 +24,7 @@ use super::revoke::revoke;
 use super::stage::{Failure, Progress, Revoked, Stage};
 use crate::linode::models::Instance;
 use crate::linode::{LinodeClient, LinodeError, LoginClient};
+use crate::stores::tally::{Event, Tally};
 
 /// How often and how long a watch looks.
 #[derive(Debug, Clone, Copy)]
@@ -124,6 +125,19 @@ pub enum Started {
     Refused(Progress),
 }
 
+/// What a registry works with beyond Linode's API and login server; all optional.
+#[derive(Debug, Default)]
+pub struct WatchParts {
+    /// Progress shared with the other replicas (Redis).
+    pub mirror: Option<Mirror>,
+    /// Each app's ready check, by app slug; an app without one is done at `running`.
+    pub readiness: HashMap<String, Readiness>,
+    /// Watches as jobs any replica carries on (Redis).
+    pub jobs: Option<JobStore>,
+    /// Where outcomes are counted for the dashboard.
+    pub tally: Option<Tally>,
+}
+
 /// Every deploy this process watches.
 #[derive(Debug)]
 pub struct Watches {
@@ -131,8 +145,9 @@ pub struct Watches {
     login: LoginClient,
     timing: Timing,
     mirror: Option<Mirror>,
-    readiness: Option<Readiness>,
+    readiness: HashMap<String, Readiness>,
     jobs: Option<JobStore>,
+    tally: Option<Tally>,
     capacity: usize,
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     stop: CancellationToken,
@@ -141,15 +156,8 @@ pub struct Watches {
 
 impl Watches {
     /// A registry of at most [`MAX_WATCHES`] that reads instances with `api` and revokes with `login`.
-    pub fn new(
-        api: LinodeClient,
-        login: LoginClient,
-        timing: Timing,
-        mirror: Option<Mirror>,
-        readiness: Option<Readiness>,
-        jobs: Option<JobStore>,
-    ) -> Arc<Self> {
-        Self::with_capacity(api, login, timing, mirror, readiness, jobs, MAX_WATCHES)
+    pub fn new(api: LinodeClient, login: LoginClient, timing: Timing, parts: WatchParts) -> Arc<Self> {
+        Self::with_capacity(api, login, timing, parts, MAX_WATCHES)
     }
 
     /// A registry that keeps at most `capacity` watches.
@@ -157,11 +165,10 @@ impl Watches {
         api: LinodeClient,
         login: LoginClient,
         timing: Timing,
-        mirror: Option<Mirror>,
-        readiness: Option<Readiness>,
-        jobs: Option<JobStore>,
+        parts: WatchParts,
         capacity: usize,
     ) -> Arc<Self> {
+        let WatchParts { mirror, readiness, jobs, tally } = parts;
         Arc::new(Self {
             api,
             login,
@@ -169,6 +176,7 @@ impl Watches {
             mirror,
             readiness,
             jobs,
+            tally,
             capacity: capacity.max(1),
             watches: Mutex::default(),
             stop: CancellationToken::new(),
@@ -186,20 +194,22 @@ impl Watches {
         ssh_user: Option<String>,
         token: SecretString,
     ) -> Started {
-        self.start_as(crate::random::hex(16), instance, ssh_user, token).await
+        self.start_as(crate::random::hex(16), "", instance, ssh_user, token).await
     }
 
-    /// [`Self::start`], under an id chosen beforehand (one the visitor's
-    /// session already knows).
+    /// [`Self::start`] for the deploy of app `app` (its slug), under an id
+    /// chosen beforehand (one the visitor's session already knows).
     pub async fn start_as(
         self: &Arc<Self>,
         id: String,
+        app: &str,
         instance: &Instance,
         ssh_user: Option<String>,
         token: SecretString,
     ) -> Started {
         let mut progress = Progress::created(instance, ssh_user, self.timing.hard_bound);
-        if self.readiness.is_some() {
+        progress.app = app.to_owned();
+        if self.readiness_of(app).is_some() {
             progress = progress.checking_app();
         }
         let watch = Arc::new(Watch::new(progress));
@@ -234,6 +244,29 @@ impl Watches {
         let started = Instant::now();
         self.tasks.spawn(async move { this.run(&watch_id, watch, instance_id, Some(token), started).await });
         Started::Watching(id)
+    }
+
+    /// The ready check of app `app`; a watch saved before watches named
+    /// their app (empty) has the check of the one app that has one.
+    fn readiness_of(&self, app: &str) -> Option<&Readiness> {
+        match self.readiness.get(app) {
+            None if app.is_empty() && self.readiness.len() == 1 => self.readiness.values().next(),
+            found => found,
+        }
+    }
+
+    /// Counts the end of a deploy the first time its stage says it ended:
+    /// its app answered, or (with no ready check) its server runs, or it failed
+    /// at the stage it was at before.
+    fn tally_end(&self, progress: &Progress, before: &Stage) {
+        let Some(tally) = &self.tally else { return };
+        let event = match &progress.stage {
+            Stage::Ready => Event::Ready { seconds: progress.seconds_to_ready().unwrap_or_default() },
+            Stage::Running if !progress.checks_app => Event::Running,
+            Stage::Failed(failure) => Event::Failed { stage: before.as_str(), reason: failure.reason() },
+            _ => return,
+        };
+        tally.record_now(&progress.app, event);
     }
 
     /// Runs `job` as a task the shutdown waits for, like every watch.
@@ -328,6 +361,10 @@ impl Watches {
         let mut addresses = Addresses { ipv4: watch.progress.borrow().ip.clone(), ..Addresses::default() };
         let mut probes = 0u32;
         let mut next_probe = Instant::now();
+        let app = watch.progress.borrow().app.clone();
+        let readiness = self.readiness_of(&app);
+        let mut before = watch.progress.borrow().stage.clone();
+        let mut tallied = false;
         loop {
             let mut changed = false;
             if let Some(held) = &token
@@ -348,7 +385,7 @@ impl Watches {
                     Err(error) => tracing::debug!(%error, "could not read the instance; will try again"),
                 }
             }
-            if let Some(readiness) = &self.readiness {
+            if let Some(readiness) = readiness {
                 let stage = watch.progress.borrow().stage.clone();
                 // Without the token the server's status is unknown; the probe alone says when the app answers.
                 let probing = stage == Stage::Installing || (token.is_none() && !stage.is_final());
@@ -396,6 +433,17 @@ impl Watches {
                     changed = true;
                 }
             }
+            {
+                let progress = watch.progress.borrow();
+                let ended =
+                    progress.stage.is_final() || (progress.stage == Stage::Running && !progress.checks_app);
+                if ended && !tallied {
+                    self.tally_end(&progress, &before);
+                    tallied = true;
+                } else if !ended {
+                    before = progress.stage.clone();
+                }
+            }
             // Alive, changed or not, whether or not Linode answered.
             let beat = self.mirror.as_ref().is_some_and(|m| published.elapsed() >= m.beat_every());
             if changed || beat {
@@ -414,7 +462,7 @@ impl Watches {
                 }
             }
             let stage = watch.progress.borrow().stage.clone();
-            let checking = self.readiness.is_some() && watch.progress.borrow().checks_app;
+            let checking = readiness.is_some() && watch.progress.borrow().checks_app;
             if token.is_none() && (!checking || stage.is_final()) {
                 break;
             }

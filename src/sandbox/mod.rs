@@ -146,11 +146,21 @@ impl Mount {
         settings.linode_login_url = base(LOGIN_PREFIX);
         // The simulated servers' apps answer under this port (see [`apps`]).
         // The app probes them here; the visitor's browser opens them at the public URL.
+        let public = settings.public_url.as_str().trim_end_matches('/').to_owned();
+        let ready = format!("http://{local}{}/{{ipv4}}/", apps::APPS_PREFIX);
+        let open = format!("{public}{}/{{ipv4}}/", apps::APPS_PREFIX);
         if settings.ready_url.is_none() {
-            settings.ready_url = Some(format!("http://{local}{}/{{ipv4}}/", apps::APPS_PREFIX));
+            settings.ready_url = Some(ready.clone());
             settings.ready_anywhere = true;
-            let public = settings.public_url.as_str().trim_end_matches('/').to_owned();
-            settings.open_url.get_or_insert_with(|| format!("{public}{}/{{ipv4}}/", apps::APPS_PREFIX));
+            settings.open_url.get_or_insert_with(|| open.clone());
+        }
+        // The apps file's apps alike, each with a demo StackScript of its own.
+        for app in &mut settings.apps {
+            if app.ready_url.is_none() {
+                app.ready_url = Some(ready.clone());
+                app.open_url.get_or_insert_with(|| open.clone());
+                settings.ready_anywhere = true;
+            }
         }
         let browser_login_url =
             Url::parse(&format!("{}{LOGIN_PREFIX}", settings.public_url.as_str().trim_end_matches('/')))
@@ -163,6 +173,11 @@ impl Mount {
             public: false,
         };
         let state = Arc::new(SandboxState::new(client, settings.stackscript_id));
+        for app in &settings.apps {
+            let mut script = data::demo_stackscript(app.stackscript_id);
+            script["label"] = serde_json::Value::String(app.name.clone());
+            state.set_stackscript(app.stackscript_id, script);
+        }
         let script = match &settings.sandbox_script {
             Some(path) => Some(ScriptFile::load(path, settings.stackscript_id, &state)?),
             None => None,

@@ -6,6 +6,7 @@
 //! known good, or into a [`SettingsError`] that names the environment
 //! variable to fix.
 
+pub mod apps;
 pub mod raw;
 
 use std::time::Duration;
@@ -14,6 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
+pub use apps::AppSpec;
 pub use raw::{DEFAULTS, RawSettings};
 
 /// Everything the server needs to run.
@@ -87,6 +89,9 @@ pub struct Settings {
     /// A script file the sandbox serves as its StackScript, read again when it
     /// changes (`APP_SANDBOX_SCRIPT` or `--script`; empty: the demo script).
     pub sandbox_script: Option<std::path::PathBuf>,
+    /// The apps of the apps file (`APP_APPS_FILE`); empty without one, when
+    /// the settings above describe the one app ([`Self::app_list`]).
+    pub apps: Vec<AppSpec>,
 }
 
 /// Where sessions are kept.
@@ -251,18 +256,8 @@ impl Settings {
                 "a whole number of milliseconds",
             )?),
             sandbox_token: raw.sandbox_token.filter(|t| !t.expose_secret().trim().is_empty()),
-            script_sha256: match raw.script_sha256.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(hash) if hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
-                    Some(hash.to_ascii_lowercase())
-                }
-                Some(_) => {
-                    return Err(invalid(
-                        "APP_SCRIPT_SHA256",
-                        "64 hex digits, as `install-on-linode stackscript show ID` prints them",
-                    ));
-                }
-            },
+            script_sha256: apps::script_sha256(raw.script_sha256.as_deref())
+                .map_err(|why| invalid("APP_SCRIPT_SHA256", &why))?,
             result_wait: match present(
                 raw.result_wait_seconds,
                 "APP_RESULT_WAIT_SECONDS",
@@ -273,26 +268,9 @@ impl Settings {
                     return Err(invalid("APP_RESULT_WAIT_SECONDS", "a whole number of seconds from 1 to 55"));
                 }
             },
-            ready_url: match raw.ready_url.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(url) => {
-                    crate::deploy::probe::check_template(url)
-                        .map_err(|why| invalid("APP_READY_URL", &why))?;
-                    Some(url.to_owned())
-                }
-            },
-            open_url: match raw.open_url.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                    Some(url.to_owned())
-                }
-                Some(_) => {
-                    return Err(invalid(
-                        "APP_OPEN_URL",
-                        "an http:// or https:// template such as https://{ipv4}/",
-                    ));
-                }
-            },
+            ready_url: apps::ready_url(raw.ready_url.as_deref())
+                .map_err(|why| invalid("APP_READY_URL", &why))?,
+            open_url: apps::open_url(raw.open_url.as_deref()).map_err(|why| invalid("APP_OPEN_URL", &why))?,
             ready_timeout: Duration::from_secs(present(
                 raw.ready_timeout_seconds,
                 "APP_READY_TIMEOUT_SECONDS",
@@ -301,7 +279,27 @@ impl Settings {
             ready_allow_private: raw.ready_allow_private.unwrap_or(false),
             ready_anywhere: false,
             sandbox_script: raw.sandbox_script.filter(|s| !s.trim().is_empty()).map(Into::into),
+            apps: match raw.apps_file.as_deref().map(str::trim) {
+                None | Some("") => Vec::new(),
+                Some(path) => apps::read(std::path::Path::new(path))?,
+            },
         })
+    }
+
+    /// Every app this service deploys: the apps file's, or else the one the
+    /// single-app settings describe (its slug made from its name).
+    pub fn app_list(&self) -> Vec<AppSpec> {
+        if !self.apps.is_empty() {
+            return self.apps.clone();
+        }
+        vec![AppSpec {
+            slug: slug(&self.application_name),
+            stackscript_id: self.stackscript_id,
+            name: self.application_name.clone(),
+            ready_url: self.ready_url.clone(),
+            open_url: self.open_url.clone(),
+            script_sha256: self.script_sha256.clone(),
+        }]
     }
 
     /// The address the OAuth login server sends visitors back to.
@@ -313,6 +311,21 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
     }
+}
+
+/// A name made URL-safe for `/apps/{slug}`: lowercase, every run of other
+/// characters a single `-`.
+pub fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() { "app".to_owned() } else { slug.to_owned() }
 }
 
 const CLIENT_ID_WHAT: &str = "the id of your OAuth client (Cloud Manager > My Profile > OAuth Apps)";
@@ -475,6 +488,41 @@ mod tests {
         let settings = load(&[("APP_PUBLIC_URL", "https://deploy.example.com/")]).unwrap();
         assert!(settings.is_https());
         assert_eq!(settings.redirect_uri(), "https://deploy.example.com/auth_callback");
+    }
+
+    #[test]
+    fn an_application_name_becomes_a_url_safe_slug() {
+        assert_eq!(slug("my-application-name"), "my-application-name");
+        assert_eq!(slug("WordPress & Co."), "wordpress-co");
+        assert_eq!(slug("  Gitea  "), "gitea");
+        assert_eq!(slug("日本"), "app", "a name of no ASCII letters still has an address");
+    }
+
+    #[test]
+    fn without_an_apps_file_the_single_app_settings_are_the_one_app() {
+        let settings =
+            load(&[("APP_APPLICATION_NAME", "My Blog"), ("APP_READY_URL", "http://{ipv4}/")]).unwrap();
+        let apps = settings.app_list();
+        assert_eq!(apps.len(), 1);
+        assert_eq!((apps[0].slug.as_str(), apps[0].name.as_str()), ("my-blog", "My Blog"));
+        assert_eq!(apps[0].stackscript_id, 320826);
+        assert_eq!(apps[0].ready_url.as_deref(), Some("http://{ipv4}/"));
+    }
+
+    #[test]
+    fn an_apps_file_that_cannot_be_used_stops_start_up_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("apps.toml");
+        std::fs::write(&path, "[[app]]\nslug = \"a\"\nstackscript_id = 1\nname = \"A\"\n").unwrap();
+        let settings = load(&[("APP_APPS_FILE", path.to_str().unwrap())]).unwrap();
+        assert_eq!(settings.app_list()[0].slug, "a");
+        std::fs::write(&path, "[[app]]\nslug = \"a\"\n").unwrap();
+        let message = error(&[("APP_APPS_FILE", path.to_str().unwrap())]);
+        assert!(
+            message.starts_with("APP_APPS_FILE is invalid") && message.contains("apps.toml"),
+            "{message}"
+        );
+        assert!(error(&[("APP_APPS_FILE", "/nonexistent/apps.toml")]).contains("readable"));
     }
 
     #[test]

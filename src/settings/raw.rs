@@ -54,6 +54,7 @@ pub struct RawSettings {
     pub(super) ready_timeout_seconds: Option<u64>,
     pub(super) ready_allow_private: Option<bool>,
     pub(super) sandbox_script: Option<String>,
+    pub(super) apps_file: Option<String>,
 }
 
 impl RawSettings {

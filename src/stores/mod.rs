@@ -19,12 +19,14 @@ pub mod outcomes;
 pub mod pending;
 pub mod seal;
 pub mod sessions;
+pub mod tally;
 
 pub use claims::{Claims, StoreUnavailable};
 pub use outcomes::Outcomes;
 pub use pending::PendingCap;
 pub use seal::Seal;
 pub use sessions::Sessions;
+pub use tally::Tally;
 
 /// How long a session lives without activity.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);

@@ -68,8 +68,9 @@ pub async fn created_page(
     }
     let progress = job::progress_of(state, &created).await;
     let id = created.deploy_id.clone().unwrap_or_default();
+    let chrome = state.apps.named(&created.app).map_or_else(|| state.chrome.clone(), |a| a.chrome.clone());
     let page = SuccessPage {
-        chrome: state.chrome.clone(),
+        chrome,
         stage: StageView::new(&progress, &id),
         checks_app: progress.checks_app,
         progress_url: created.deploy_id.as_ref().map(|id| format!("/deploys/{id}")),
@@ -119,10 +120,11 @@ pub async fn kept(state: &AppState, session: &DeploySession) -> Result<Option<Re
     tracing::info!("a deploy's result reached its visitor on a later visit");
     Ok(Some(match kept {
         Kept::Created(created) => created_page(state, session, *created, None).await,
-        Kept::Failed(words) => {
-            let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+        Kept::Failed { app, words } => {
+            let app = state.apps.named(&app).ok_or(AppError::NotFound)?;
+            let catalog = app.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
             let notice = format!("About your last deploy: {words}");
-            let page = configure_page(&state.chrome, &catalog, &Default::default(), &[], vec![notice]);
+            let page = configure_page(&app.chrome, &catalog, &Default::default(), &[], vec![notice]);
             ([(header::CACHE_CONTROL, "no-store")], page).into_response()
         }
     }))

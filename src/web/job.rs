@@ -12,6 +12,7 @@
 //! `/deploys/latest` shows it, root password and generated values
 //! included, exactly once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
@@ -23,6 +24,8 @@ use crate::deploy::watch::Started;
 use crate::deploy::{DeployError, Deployed};
 use crate::form::Offer;
 use crate::form::conventions::SshLogin;
+use crate::stores::tally::Event;
+use crate::web::apps::App;
 use crate::web::error::AppError;
 use crate::web::pages::ShownSecret;
 use crate::web::session::PendingDeploy;
@@ -31,6 +34,9 @@ use crate::web::state::AppState;
 /// A created server, as the success page shows it once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Created {
+    /// The slug of its app.
+    #[serde(default)]
+    pub app: String,
     /// Its label.
     pub label: String,
     /// Its group.
@@ -57,13 +63,19 @@ pub enum Kept {
     /// The server was created.
     Created(Box<Created>),
     /// Nothing was created, for this reason (in the error page's words).
-    Failed(String),
+    Failed {
+        /// The slug of the app.
+        app: String,
+        /// Why, in the error page's words.
+        words: String,
+    },
 }
 
 /// Starts the deploy of `pending` with `code` as a job, and gives the
 /// channel its result arrives on.
 pub async fn start(
     state: &AppState,
+    app: Arc<App>,
     pending: PendingDeploy,
     code: String,
     deploy_id: String,
@@ -74,10 +86,10 @@ pub async fn start(
     }
     let job = state.clone();
     state.watches.spawn_job(async move {
-        let result = run(&job, &pending, &code, deploy_id).await;
+        let result = run(&job, &app, &pending, &code, deploy_id).await;
         let kept = match &result {
             Ok(created) => Kept::Created(Box::new(created.clone())),
-            Err(error) => Kept::Failed(failure_words(error)),
+            Err(error) => Kept::Failed { app: pending.app.clone(), words: failure_words(error) },
         };
         let json = serde_json::to_vec(&kept).unwrap_or_default();
         if let Err(error) = job.outcomes.keep(&job.seal, &pending.state, &json).await {
@@ -92,19 +104,28 @@ pub async fn start(
 
 async fn run(
     state: &AppState,
+    app: &App,
     pending: &PendingDeploy,
     code: &str,
     deploy_id: String,
 ) -> Result<Created, DeployError> {
-    let Deployed { instance, generated_root_pass, token } =
-        state.deployer.deploy(&pending.choice, code).await?;
-    let login = match state.catalog.get().await {
+    let hour = crate::stores::tally::hour_of(pending.started);
+    state.tally.record_later(app.slug(), hour, Event::Returned);
+    let deployed = app.deployer.deploy(&pending.choice, code).await;
+    match &deployed {
+        Ok(_) => state.tally.record_now(app.slug(), Event::Created),
+        Err(error) => {
+            state.tally.record_now(app.slug(), Event::Failed { stage: error.stage(), reason: error.reason() })
+        }
+    }
+    let Deployed { instance, generated_root_pass, token } = deployed?;
+    let login = match app.catalog.get().await {
         Ok(catalog) => pending.choice.ssh_login(catalog.udf_fields()),
         Err(_) => None,
     };
     let ssh_user = login.as_ref().map(|l| l.user.clone());
-    let (deploy_id, refused_note) = match state.watches.start_as(deploy_id, &instance, ssh_user, token).await
-    {
+    let started = state.watches.start_as(deploy_id, app.slug(), &instance, ssh_user, token).await;
+    let (deploy_id, refused_note) = match started {
         Started::Watching(id) => (Some(id), None),
         Started::Refused(progress) => (None, progress.access.note()),
     };
@@ -120,6 +141,7 @@ async fn run(
         })
         .collect();
     Ok(Created {
+        app: app.slug().to_owned(),
         label: instance.label.clone(),
         group: instance.group.clone(),
         ip: instance.ipv4.first().cloned(),

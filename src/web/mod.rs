@@ -17,6 +17,7 @@
 //! - [`pages`]: the askama pages; [`page_cache`]: the plain form, rendered once per catalog.
 //! - [`job`]: a deploy as a job the request does not own; [`delivery`]: its result, shown once.
 
+pub mod apps;
 pub mod client;
 pub mod delivery;
 pub mod error;
@@ -98,10 +99,14 @@ where
             get(callback::callback
                 .layer(sessions.clone())
                 .layer(from_fn(delivery::keep_shown))
-                .layer(limited))
+                .layer(limited.clone()))
             .layer(no_store()),
         )
-        .route("/apps/{slug}", get(share::form.layer(sessions.clone())))
+        .route(
+            "/apps/{slug}",
+            get(configure::show_app.layer(sessions.clone()))
+                .post(configure::submit_app.layer(sessions.clone()).layer(limited)),
+        )
         .route("/apps/{slug}/share", get(share::share))
         .route("/apps/{slug}/button.svg", get(share::button))
         .route("/apps/{slug}/script", get(share::script))

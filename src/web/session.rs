@@ -44,12 +44,25 @@ pub struct PendingDeploy {
     pub client: String,
     /// This deploy's place in the cap (random, not the state).
     pub ticket: String,
+    /// The slug of the app to deploy.
+    pub app: String,
+    /// When the form was accepted (seconds since the Unix epoch).
+    pub started: u64,
 }
 
 impl PendingDeploy {
-    /// A pending deploy for `client`, with a fresh random state.
-    pub fn new(choice: Choice, client: ClientKey) -> Self {
-        Self { choice, state: new_state(), client: client.to_string(), ticket: crate::random::hex(16) }
+    /// A pending deploy of app `app` for `client`, with a fresh random state.
+    pub fn new(app: &str, choice: Choice, client: ClientKey) -> Self {
+        Self {
+            choice,
+            state: new_state(),
+            client: client.to_string(),
+            ticket: crate::random::hex(16),
+            app: app.to_owned(),
+            started: std::time::SystemTime::now()
+                .duration_since(std::time::SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        }
     }
 
     /// Whether `state` is this deploy's, compared in constant time.
@@ -66,6 +79,10 @@ struct Stored {
     ticket: String,
     /// [`Choice`] as JSON, sealed with the state as its context.
     choice: String,
+    #[serde(default)]
+    app: String,
+    #[serde(default)]
+    started: u64,
 }
 
 impl Stored {
@@ -121,6 +138,8 @@ impl DeploySession {
             client: pending.client.clone(),
             ticket: pending.ticket.clone(),
             choice: self.1.seal(&choice, &pending.state),
+            app: pending.app.clone(),
+            started: pending.started,
         };
         // One JSON string rather than a tree of values: a fraction of the
         // memory per session in the store, and one Redis value.
@@ -131,13 +150,15 @@ impl DeploySession {
     }
 
     /// The login server came back with an error for `state`: the pending
-    /// deploy is forgotten, but only if this really is its callback.
-    pub async fn abandon(&self, state: &str, cap: &PendingCap) -> Result<(), AppError> {
-        if let Some(pending) = self.pending().await?.filter(|p| p.state_matches(state)) {
-            self.0.remove_value(PENDING_KEY).await?;
-            cap.release(&pending.client, &pending.ticket).await;
-        }
-        Ok(())
+    /// deploy is forgotten, but only if this really is its callback; then
+    /// its app's slug and when it started are returned.
+    pub async fn abandon(&self, state: &str, cap: &PendingCap) -> Result<Option<(String, u64)>, AppError> {
+        let Some(pending) = self.pending().await?.filter(|p| p.state_matches(state)) else {
+            return Ok(None);
+        };
+        self.0.remove_value(PENDING_KEY).await?;
+        cap.release(&pending.client, &pending.ticket).await;
+        Ok(Some((pending.app, pending.started)))
     }
 
     /// Takes the pending deploy out, once: it must exist, `state` must be its
@@ -174,8 +195,8 @@ impl DeploySession {
         self.0.insert(USED_STATE_KEY, &pending.state).await?;
         self.0.save().await?;
         cap.release(&pending.client, &pending.ticket).await;
-        let Stored { state, client, ticket, .. } = pending;
-        Ok(PendingDeploy { choice, state, client, ticket })
+        let Stored { state, client, ticket, app, started, .. } = pending;
+        Ok(PendingDeploy { choice, state, client, ticket, app, started })
     }
 
     /// Remembers that this session started deploy `id`, so it may watch it
@@ -263,7 +284,7 @@ mod tests {
             backups: false,
             profile_keys: false,
         };
-        PendingDeploy::new(choice, ClientKey::of([192, 0, 2, 1].into()))
+        PendingDeploy::new("my-app", choice, ClientKey::of([192, 0, 2, 1].into()))
     }
 
     #[test]

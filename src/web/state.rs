@@ -2,12 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::catalog::Catalog;
-use crate::deploy::Deployer;
 use crate::deploy::watch::Watches;
 use crate::linode::{LoginClient, OAuthScopes};
 use crate::settings::Settings;
-use crate::stores::{Claims, Outcomes, PendingCap, Seal, Shared};
+use crate::stores::{Claims, Outcomes, PendingCap, Seal, Shared, Tally};
+use crate::web::apps::Apps;
 use crate::web::client::Clients;
 use crate::web::pages::Chrome;
 
@@ -46,12 +45,10 @@ impl axum::extract::FromRef<AppState> for Seal {
 pub struct AppParts {
     /// The settings the app was built with.
     pub settings: Arc<Settings>,
-    /// What every page shows around its content.
+    /// What the service's own pages (the list of apps, errors) show around their content.
     pub chrome: Chrome,
-    /// Plans, regions and the StackScript.
-    pub catalog: Arc<Catalog>,
-    /// Runs deploys.
-    pub deployer: Arc<Deployer>,
+    /// The apps it deploys, each with its catalog and deployer.
+    pub apps: Apps,
     /// Builds the authorize URL.
     pub login: LoginClient,
     /// The scopes a deploy asks for.
@@ -70,6 +67,6 @@ pub struct AppParts {
     pub outcomes: Outcomes,
     /// Deploys being watched as their servers start.
     pub watches: Arc<Watches>,
-    /// The configure page as rendered for the current catalog.
-    pub page_cache: Arc<crate::web::page_cache::PageCache>,
+    /// Deploy outcomes counted per app, for the dashboard.
+    pub tally: Tally,
 }

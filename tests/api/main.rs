@@ -3,6 +3,7 @@
 //! One binary, so the crate links once.
 
 mod access;
+mod apps;
 mod browser;
 mod callback;
 mod canary;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use install_on_linode::deploy::stage::{Progress, Revoked, Stage};
-use install_on_linode::deploy::watch::{Started, Timing, Watches};
+use install_on_linode::deploy::watch::{Started, Timing, WatchParts, Watches};
 use install_on_linode::linode::models::Instance;
 use install_on_linode::linode::{LinodeClient, LoginClient, http_client};
 
@@ -28,9 +28,7 @@ fn registry(app: &TestApp, timing: Timing, capacity: usize) -> std::sync::Arc<Wa
         LinodeClient::new(http.clone(), &api),
         LoginClient::new(http, &login, CLIENT_ID.into(), CLIENT_SECRET.into()),
         timing,
-        None,
-        None,
-        None,
+        WatchParts::default(),
         capacity,
     )
 }

@@ -24,30 +24,9 @@ pub struct Chrome {
     pub sandbox: bool,
     /// The app's slug in its addresses (`/apps/{slug}`).
     pub app_slug: String,
-}
-
-/// An application name made URL-safe for `/apps/{slug}`: lowercase, every
-/// run of other characters a single `-`.
-pub fn slug(application_name: &str) -> String {
-    let mut slug = String::new();
-    for c in application_name.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_matches('-').to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn an_application_name_becomes_a_url_safe_slug() {
-        assert_eq!(super::slug("my-application-name"), "my-application-name");
-        assert_eq!(super::slug("WordPress & Co."), "wordpress-co");
-        assert_eq!(super::slug("  Gitea  "), "gitea");
-    }
+    /// Where the app's form is and posts to: `/` for a service of one app,
+    /// else `/apps/{slug}`.
+    pub form_url: String,
 }
 
 /// One `<option>`, radio button or checkbox.
@@ -292,6 +271,31 @@ pub struct ScriptCard {
     pub deployments: Option<u64>,
     /// Its source's page.
     pub script_url: String,
+}
+
+/// `GET /` of a service of several apps: each app with a Deploy link.
+#[derive(Template, WebTemplate)]
+#[template(path = "apps.html")]
+pub struct AppsPage {
+    /// Page chrome (the service's).
+    pub chrome: Chrome,
+    /// The apps, in the apps file's order.
+    pub apps: Vec<AppItem>,
+}
+
+/// One app in the list.
+#[derive(Debug, Clone)]
+pub struct AppItem {
+    /// Its slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// Its StackScript's description, as plain text.
+    pub description: Option<String>,
+    /// How many Linodes were deployed from its StackScript.
+    pub deployments: Option<u64>,
+    /// Whether its StackScript could not be read just now.
+    pub unavailable: bool,
 }
 
 /// The Deploy button's snippets and a deep-link builder.

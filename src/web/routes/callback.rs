@@ -8,6 +8,8 @@
 //! ([`job`]); this request waits for its result a while and shows it once,
 //! or leaves it for the visitor's next visit ([`delivery`]).
 
+use std::sync::Arc;
+
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -18,6 +20,8 @@ use crate::deploy::DeployError;
 use crate::form::choice::{FieldError, FormValues};
 use crate::form::{Field, Offer};
 use crate::linode::LinodeError;
+use crate::stores::tally::Event;
+use crate::web::apps::App;
 use crate::web::error::AppError;
 use crate::web::session::{DeploySession, PendingDeploy};
 use crate::web::state::AppState;
@@ -44,7 +48,9 @@ pub async fn callback(
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let returned_state = query.state.as_deref().unwrap_or("");
     if query.error.is_some() {
-        session.abandon(returned_state, &state.pending).await?;
+        if let Some((app, started)) = session.abandon(returned_state, &state.pending).await? {
+            state.tally.record_later(&app, crate::stores::tally::hour_of(started), Event::Denied);
+        }
         return Err(AppError::LoginDenied);
     }
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
@@ -65,15 +71,16 @@ pub async fn callback(
     };
     // A script changed since it was reviewed is not deployed, even for a
     // visitor who saw the form before it changed.
-    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
-    super::configure::as_reviewed(&state, &catalog)?;
+    let app = Arc::clone(state.apps.named(&pending.app).ok_or(AppError::NotFound)?);
+    let catalog = app.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+    super::configure::as_reviewed(&app, &catalog)?;
     // The deploy's id is kept before anything is sent to Linode: nothing
     // the session store does after the server exists can hide it.
     let deploy_id = crate::random::hex(16);
     session.remember(&deploy_id).await?;
     session.await_result().await?;
     session.save().await?;
-    let result = job::start(&state, pending.clone(), code.to_owned(), deploy_id).await;
+    let result = job::start(&state, Arc::clone(&app), pending.clone(), code.to_owned(), deploy_id).await;
     match tokio::time::timeout(state.settings.result_wait, result).await {
         Ok(Ok(result)) => {
             // Shown here, so not again on a later visit.
@@ -85,7 +92,7 @@ pub async fn callback(
             }
             match result {
                 Ok(created) => Ok(delivery::created_page(&state, &session, created, shown.as_ref()).await),
-                Err(error) => refused_fields(&state, &pending, error).await,
+                Err(error) => refused_fields(&app, &pending, error).await,
             }
         }
         // Linode is slow: the job goes on, and a page waits for it.
@@ -96,7 +103,7 @@ pub async fn callback(
 /// A create refused for values of the form shows the form again, filled in,
 /// with Linode's reasons next to the fields; any other failure is an error page.
 async fn refused_fields(
-    state: &AppState,
+    app: &App,
     pending: &PendingDeploy,
     error: DeployError,
 ) -> Result<Response, AppError> {
@@ -106,7 +113,7 @@ async fn refused_fields(
     if status.as_u16() != 400 || reasons.is_empty() {
         return Err(error.into());
     }
-    let Ok(catalog) = state.catalog.get().await else {
+    let Ok(catalog) = app.catalog.get().await else {
         return Err(error.into());
     };
     let mapped: Option<Vec<FieldError>> = reasons
@@ -124,5 +131,5 @@ async fn refused_fields(
          Linode will ask you to authorize once more.",
     ));
     let form = FormValues::from_choice(&pending.choice, catalog.udf_fields());
-    Ok(super::configure::invalid(state, &catalog, &form, &errors))
+    Ok(super::configure::invalid(app, &catalog, &form, &errors))
 }

@@ -4,5 +4,6 @@ pub mod assets;
 pub mod callback;
 pub mod configure;
 pub mod health;
+pub mod listing;
 pub mod progress;
 pub mod share;

@@ -66,8 +66,9 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let progress = view(&state, &session, &id).await?.progress().await.ok_or(AppError::NotFound)?;
+    let chrome = state.apps.named(&progress.app).map_or_else(|| state.chrome.clone(), |a| a.chrome.clone());
     Ok(ProgressPage {
-        chrome: state.chrome.clone(),
+        chrome,
         stage: StageView::new(&progress, &id),
         watching: progress.access.is_held(),
         access_note: progress.access.note(),

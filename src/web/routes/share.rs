@@ -4,19 +4,20 @@
 //! `GET /apps/{slug}/share`, the Markdown and HTML snippets that link the
 //! badge to the app's form, with a builder that turns the choices a visitor
 //! would make (plan, region, image, StackScript fields that are not secret)
-//! into a deep link. Without an apps file the service deploys one app,
-//! whose slug is its application name made URL-safe; `/apps/{slug}` is its
-//! form, as `/` is.
+//! into a deep link. Each app of the apps file has its own; without one the
+//! service deploys one app, whose slug is its application name made URL-safe.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::form::Offer;
+use std::sync::Arc;
+
+use crate::web::apps::App;
 use crate::web::error::AppError;
 use crate::web::pages::configure::{image_label, region_label};
 use crate::web::pages::{ScriptPage, SharePage};
-use crate::web::session::DeploySession;
 use crate::web::state::AppState;
 
 /// The badge: a rounded rectangle in two tones, as the product's buttons.
@@ -30,54 +31,43 @@ const BUTTON: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
 </svg>
 "##;
 
-fn known(state: &AppState, given: &str) -> Result<(), AppError> {
-    if given == state.chrome.app_slug { Ok(()) } else { Err(AppError::NotFound) }
+fn known<'a>(state: &'a AppState, slug: &str) -> Result<&'a Arc<App>, AppError> {
+    state.apps.get(slug).ok_or(AppError::NotFound)
 }
 
 /// `GET /apps/{slug}/button.svg`.
 pub async fn button(State(state): State<AppState>, Path(app): Path<String>) -> Result<Response, AppError> {
-    known(&state, &app)?;
+    let _ = known(&state, &app)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=3600")], BUTTON)
         .into_response())
 }
 
 /// `GET /apps/{slug}/script`: the script that will run as root on the
 /// visitor's server, shown escaped, so it can be read before granting anything.
-pub async fn script(State(state): State<AppState>, Path(app): Path<String>) -> Result<Response, AppError> {
-    known(&state, &app)?;
-    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+pub async fn script(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let app = known(&state, &slug)?;
+    let catalog = app.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
     let script = &catalog.stackscript;
     Ok(ScriptPage {
-        chrome: state.chrome.clone(),
+        chrome: app.chrome.clone(),
         label: script.label.clone(),
         script: script.script.clone().unwrap_or_default(),
         sha256: catalog.script_sha256.clone(),
-        form_url: format!("/apps/{app}"),
+        form_url: app.chrome.form_url.clone(),
     }
     .into_response())
-}
-
-/// `GET /apps/{slug}`: the app's form, deep links included, as `/`.
-pub async fn form(
-    state: State<AppState>,
-    session: DeploySession,
-    Path(app): Path<String>,
-    query: RawQuery,
-) -> Result<Response, AppError> {
-    known(&state, &app)?;
-    super::configure::show(state, session, query).await
 }
 
 /// `GET /apps/{slug}/share`: snippets and a deep-link builder; the
 /// builder's choices come back in the query and make the link.
 pub async fn share(
     State(state): State<AppState>,
-    Path(app): Path<String>,
+    Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    known(&state, &app)?;
-    let catalog = state.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
-    let base = format!("{}/apps/{app}", state.settings.public_url.as_str().trim_end_matches('/'));
+    let app = known(&state, &slug)?;
+    let catalog = app.catalog.get().await.map_err(AppError::CatalogUnavailable)?;
+    let base = format!("{}/apps/{slug}", state.settings.public_url.as_str().trim_end_matches('/'));
     // Only what the form offers, and never a secret, goes into a link.
     let mut kept = url::form_urlencoded::Serializer::new(String::new());
     let mut chosen = Vec::new();
@@ -100,7 +90,7 @@ pub async fn share(
     let button = format!("{base}/button.svg");
     let selected = |key: &str| chosen.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let page = SharePage {
-        chrome: state.chrome.clone(),
+        chrome: app.chrome.clone(),
         markdown: format!("[![Deploy on Linode]({button})]({link})"),
         html: format!(
             r#"<a href="{link}"><img src="{button}" alt="Deploy on Linode" width="188" height="32"></a>"#
