@@ -345,8 +345,10 @@ impl Progress {
         self.stage = match (&self.stage, reported) {
             (stage, _) if stage.is_final() => stage.clone(),
             (_, Stage::Running) if self.checks_app => Stage::Installing,
-            (Stage::Installing, Stage::Other(status))
-                if matches!(status.as_str(), "offline" | "stopped" | "shutting_down") =>
+            // Stopped once it had booted: its install failed, even when the
+            // stop came before a read saw it run (a short boot between two reads).
+            (Stage::Installing | Stage::Booting, Stage::Other(status))
+                if self.checks_app && matches!(status.as_str(), "offline" | "stopped" | "shutting_down") =>
             {
                 Stage::Failed(Failure::Stopped(status))
             }
@@ -444,6 +446,25 @@ mod tests {
         assert!(progress.can_delete() && progress.done_with_token().is_none(), "held for the delete");
         progress.revoke(Revoked::VisitorLeft);
         assert!(!progress.can_delete(), "without access, Cloud Manager deletes it");
+    }
+
+    #[test]
+    fn a_server_that_stops_after_booting_unseen_running_has_failed_too() {
+        let booting = || Progress::created(&instance("booting", &[]), None, Duration::from_secs(600));
+        let mut checked = booting().checking_app();
+        assert!(checked.observe(&instance("offline", &[])));
+        assert_eq!(checked.stage, Stage::Failed(Failure::Stopped("offline".into())));
+        let mut unchecked = booting();
+        unchecked.observe(&instance("offline", &[]));
+        assert_eq!(
+            unchecked.stage,
+            Stage::Other("offline".into()),
+            "without an app check, Linode's word stands"
+        );
+        let mut provisioning =
+            Progress::created(&instance("provisioning", &[]), None, Duration::from_secs(600)).checking_app();
+        provisioning.observe(&instance("offline", &[]));
+        assert!(!provisioning.stage.is_final(), "before it boots, offline is no failure");
     }
 
     #[test]
