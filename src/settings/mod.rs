@@ -89,6 +89,9 @@ pub struct Settings {
     /// A script file the sandbox serves as its StackScript, read again when it
     /// changes (`APP_SANDBOX_SCRIPT` or `--script`; empty: the demo script).
     pub sandbox_script: Option<std::path::PathBuf>,
+    /// The token of the publisher's dashboard at `/admin` (`APP_ADMIN_TOKEN`,
+    /// at least 16 characters; empty: no dashboard, `/admin` is a 404).
+    pub admin_token: Option<SecretString>,
     /// The apps of the apps file (`APP_APPS_FILE`); empty without one, when
     /// the settings above describe the one app ([`Self::app_list`]).
     pub apps: Vec<AppSpec>,
@@ -279,6 +282,15 @@ impl Settings {
             ready_allow_private: raw.ready_allow_private.unwrap_or(false),
             ready_anywhere: false,
             sandbox_script: raw.sandbox_script.filter(|s| !s.trim().is_empty()).map(Into::into),
+            admin_token: match raw.admin_token.filter(|t| !t.expose_secret().trim().is_empty()) {
+                Some(token) if token.expose_secret().trim().chars().count() < 16 => {
+                    return Err(invalid(
+                        "APP_ADMIN_TOKEN",
+                        "at least 16 characters (try: openssl rand -hex 24)",
+                    ));
+                }
+                token => token.map(|t| t.expose_secret().trim().to_owned().into()),
+            },
             apps: match raw.apps_file.as_deref().map(str::trim) {
                 None | Some("") => Vec::new(),
                 Some(path) => apps::read(std::path::Path::new(path))?,
@@ -523,6 +535,14 @@ mod tests {
             "{message}"
         );
         assert!(error(&[("APP_APPS_FILE", "/nonexistent/apps.toml")]).contains("readable"));
+    }
+
+    #[test]
+    fn a_short_admin_token_is_refused_and_an_empty_one_means_no_dashboard() {
+        assert!(error(&[("APP_ADMIN_TOKEN", "secret")]).starts_with("APP_ADMIN_TOKEN is invalid"));
+        assert!(load(&[("APP_ADMIN_TOKEN", "  ")]).unwrap().admin_token.is_none());
+        let settings = load(&[("APP_ADMIN_TOKEN", "0123456789abcdef")]).unwrap();
+        assert_eq!(settings.admin_token.unwrap().expose_secret(), "0123456789abcdef");
     }
 
     #[test]

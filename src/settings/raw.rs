@@ -55,6 +55,7 @@ pub struct RawSettings {
     pub(super) ready_allow_private: Option<bool>,
     pub(super) sandbox_script: Option<String>,
     pub(super) apps_file: Option<String>,
+    pub(super) admin_token: Option<SecretString>,
 }
 
 impl RawSettings {

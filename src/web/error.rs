@@ -76,6 +76,9 @@ pub enum AppError {
     /// No such page.
     #[error("no such page")]
     NotFound,
+    /// The dashboard was asked for without its token, or with another.
+    #[error("the dashboard's token is missing or wrong")]
+    AdminSignIn,
     /// The StackScript is not the one the publisher reviewed (`APP_SCRIPT_SHA256`).
     #[error("the StackScript changed since it was reviewed")]
     ScriptChanged,
@@ -86,6 +89,9 @@ pub enum AppError {
         cloud_manager: Option<String>,
     },
 }
+
+/// The sign-in a browser offers for the dashboard.
+pub const ADMIN_REALM: &str = r#"Basic realm="install-on-linode dashboard", charset="UTF-8""#;
 
 /// What the error page shows, attached to the response for rendering.
 #[derive(Debug, Clone, Default)]
@@ -116,6 +122,7 @@ impl AppError {
             Self::AlreadyUsed { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } | Self::TooManyPending => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::AdminSignIn => StatusCode::UNAUTHORIZED,
             Self::ScriptChanged => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotDeleted { .. } => StatusCode::CONFLICT,
             Self::TokenExchange(e) | Self::CreateFailed(e) => upstream_status(e),
@@ -250,6 +257,13 @@ impl AppError {
                 )),
                 ..Default::default()
             },
+            Self::AdminSignIn => ErrorPage {
+                title: "Sign in to the dashboard",
+                message: "The dashboard needs its token (APP_ADMIN_TOKEN): as the password of HTTP Basic \
+                          sign-in, with any user name, or as a Bearer token."
+                    .into(),
+                ..Default::default()
+            },
             Self::NotFound => ErrorPage {
                 title: "Page not found",
                 message: "There is no page at this address.".into(),
@@ -376,6 +390,9 @@ impl IntoResponse for AppError {
             && let Ok(value) = HeaderValue::from_str(&after.as_secs().to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if let Self::AdminSignIn = self {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(ADMIN_REALM));
         }
         response.extensions_mut().insert(page);
         response

@@ -16,9 +16,11 @@
 //! - [`client`]: who a request comes from; [`rate_limit`]: per-client limits on the routes that start work at Linode.
 //! - [`pages`]: the askama pages; [`page_cache`]: the plain form, rendered once per catalog.
 //! - [`job`]: a deploy as a job the request does not own; [`delivery`]: its result, shown once.
+//! - [`apps`]: the apps the service deploys; [`dashboard`]: their outcomes summed and drawn for `/admin`.
 
 pub mod apps;
 pub mod client;
+pub mod dashboard;
 pub mod delivery;
 pub mod error;
 pub mod error_pages;
@@ -55,7 +57,7 @@ use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 use crate::stores::IDLE_TIMEOUT;
 use error::AppError;
 use rate_limit::RateLimit;
-use routes::{assets, callback, configure, health, progress, share};
+use routes::{admin, assets, callback, configure, health, progress, share};
 use state::AppState;
 
 /// Name of the session cookie over http (local tries, the sandbox).
@@ -79,13 +81,27 @@ fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
 /// Every route of the app, without the cross-cutting layers. Only the routes
 /// that use the visitor's session get the `sessions` layer: showing the form
 /// needs no session and sets no cookie.
-/// The two routes that start work at Linode are limited per client.
-fn routes<S>(sessions: SessionManagerLayer<S, SignedCookie>, limits: Arc<RateLimit>) -> Router<AppState>
+/// The routes that start work at Linode are limited per client, and the
+/// dashboard (only with `APP_ADMIN_TOKEN`) with a limit of its own.
+fn routes<S>(
+    sessions: SessionManagerLayer<S, SignedCookie>,
+    limits: Arc<RateLimit>,
+    dashboard: Option<Arc<RateLimit>>,
+) -> Router<AppState>
 where
     S: SessionStore + Clone,
 {
     let limited = from_fn_with_state(limits, rate_limit::enforce);
+    // Without APP_ADMIN_TOKEN there is no dashboard: /admin is the 404 of any unknown page.
+    let admin = match dashboard {
+        Some(limits) => Router::new().route(
+            "/admin",
+            get(admin::page.layer(from_fn_with_state(limits, rate_limit::enforce))).layer(no_store()),
+        ),
+        None => Router::new(),
+    };
     Router::new()
+        .merge(admin)
         .route(
             "/",
             get(configure::show.layer(sessions.clone()))
@@ -131,7 +147,7 @@ where
 /// 5. error pages for every error response;
 /// 6. a request timeout, then a body limit.
 ///
-/// The per-client limits sit in the route table, on the two routes they apply to.
+/// The per-client limits sit in the route table, on the routes they apply to.
 pub fn router(state: AppState, extra: Option<Router>) -> Router {
     let settings = &state.settings;
     let sessions = SessionManagerLayer::new(state.shared.sessions.clone())
@@ -143,6 +159,8 @@ pub fn router(state: AppState, extra: Option<Router>) -> Router {
         .with_secure(settings.is_https())
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(IDLE_TIMEOUT.as_secs() as i64)));
     let limits = RateLimit::new(settings.rate_limit_per_minute, state.clients.clone());
+    let dashboard =
+        settings.admin_token.as_ref().map(|_| RateLimit::new(admin::PER_MINUTE, state.clients.clone()));
     let chrome = state.chrome.clone();
     let [csp, referrer, nosniff, frames] = security::headers(&state.login.browser_origin());
     let trace = TraceLayer::new_for_http()
@@ -172,5 +190,5 @@ pub fn router(state: AppState, extra: Option<Router>) -> Router {
         .map_response(move |response| error_pages::render(&chrome, response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    routes(sessions, limits).with_state(state.clone()).merge(extra.unwrap_or_default()).layer(edge)
+    routes(sessions, limits, dashboard).with_state(state.clone()).merge(extra.unwrap_or_default()).layer(edge)
 }

@@ -1,5 +1,6 @@
-//! Per-client limits on the two routes that start work at Linode: the form
-//! post (`POST /`) and the callback, the only routes the route table puts
+//! Per-client limits on the routes that start work at Linode (the form
+//! posts and the callback) and, with a limit of its own, on the
+//! dashboard's sign-in (`/admin`): the only routes the route table puts
 //! [`enforce`] on. Other pages are never limited.
 //!
 //! Clients are keyed as [`super::client`] says (an IPv4 address or an IPv6

@@ -512,3 +512,60 @@ async fn the_deploy_button_renders_and_its_link_opens_the_form_as_built() {
     assert_eq!(region.as_deref(), Some("ap-northeast"), "the form opens with the link's choice");
     browser.end().await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    missing_chromium,
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+async fn a_publisher_of_two_apps_sees_a_deploy_from_the_list_on_the_dashboard() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let token = "dashboard-token-in-chromium-7e21";
+    let app = spawn_app(|s| {
+        s.sandbox();
+        s.settings.application_name = "Acme apps".into();
+        s.settings.admin_token = Some(token.to_owned().into());
+        s.settings.apps = [("blog", 501, "Blog"), ("shop", 502, "Shop")]
+            .map(|(slug, id, name)| install_on_linode::settings::AppSpec {
+                slug: slug.into(),
+                stackscript_id: id,
+                name: name.into(),
+                ready_url: None,
+                open_url: None,
+                script_sha256: None,
+            })
+            .into();
+    })
+    .await;
+    let mut browser = Browser::start("dashboard", true).await;
+
+    browser.client().goto(&app.address).await.unwrap();
+    browser.wait_for_text("h1", "Deploy Acme apps to a Linode").await;
+    browser.screenshot_whole_page("apps").await;
+    browser.click("#deploy-blog").await;
+    browser.wait_for_text("h1", "Deploy Blog to a Linode").await;
+    fill_the_form(&browser).await;
+    browser.click("#deploy").await;
+    browser.click("#authorize").await;
+    browser.wait_for_text("h1", "Success!").await;
+    browser.wait_for_text("#status", "ready").await;
+
+    let port = app.address.rsplit(':').next().unwrap();
+    browser.client().goto(&format!("http://publisher:{token}@127.0.0.1:{port}/admin")).await.unwrap();
+    browser.wait_for_text("h1", "Deploys of Acme apps").await;
+    assert_eq!(browser.text("#dashboard-blog .count-started td").await, "1");
+    assert_eq!(browser.text("#dashboard-blog .count-reached td").await, "1");
+    assert_eq!(browser.text("#dashboard-shop .count-started td").await, "0", "each app counts its own");
+    let chart = browser
+        .client()
+        .execute(
+            "const svg = document.querySelector('#dashboard-blog svg.chart');
+             return [svg.getBoundingClientRect().width, svg.querySelectorAll('rect').length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chart, json!([640, 24]), "the chart renders: 7 days of 3 bars and a legend of 3");
+    browser.screenshot_whole_page("dashboard").await;
+    browser.end().await;
+}

@@ -9,6 +9,7 @@ mod callback;
 mod canary;
 mod cli;
 mod configure;
+mod dashboard;
 mod experience;
 mod fuzz;
 mod helpers;

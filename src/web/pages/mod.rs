@@ -298,6 +298,73 @@ pub struct AppItem {
     pub unavailable: bool,
 }
 
+/// `GET /admin`: the publisher's dashboard.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    /// Page chrome (the service's).
+    pub chrome: Chrome,
+    /// Each app's outcomes.
+    pub apps: Vec<AdminApp>,
+    /// Where the counts are kept, in words.
+    pub store: &'static str,
+    /// When the page was made (UTC).
+    pub generated: String,
+}
+
+/// One app on the dashboard.
+#[derive(Debug, Clone)]
+pub struct AdminApp {
+    /// Its slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// Whether its deploys go on to check the app answers.
+    pub checks_app: bool,
+    /// The last 24 hours.
+    pub day: WindowView,
+    /// The last 7 days.
+    pub week: WindowView,
+    /// Its seven-day chart, an SVG made by [`crate::web::dashboard::chart`] (text escaped there).
+    pub chart: String,
+    /// Plans chosen in 7 days, as (label, count).
+    pub plans: Vec<(String, u64)>,
+    /// Regions chosen in 7 days, as (label, count).
+    pub regions: Vec<(String, u64)>,
+}
+
+/// One window's counts, as shown.
+#[derive(Debug, Clone)]
+pub struct WindowView {
+    /// Started.
+    pub started: u64,
+    /// Abandoned at the consent page.
+    pub abandoned: u64,
+    /// Created.
+    pub created: u64,
+    /// Reached the app.
+    pub reached: u64,
+    /// Failed.
+    pub failed: u64,
+    /// The median time to ready, in words ("none yet" without any).
+    pub median: String,
+    /// Failures by stage and reason (filled for the 7-day window).
+    pub failures: Vec<FailureRow>,
+}
+
+/// Failures of one stage and reason.
+#[derive(Debug, Clone)]
+pub struct FailureRow {
+    /// Where.
+    pub stage: String,
+    /// Why.
+    pub reason: String,
+    /// In the last 24 hours.
+    pub day: u64,
+    /// In the last 7 days.
+    pub week: u64,
+}
+
 /// The Deploy button's snippets and a deep-link builder.
 #[derive(Template, WebTemplate)]
 #[template(path = "share.html")]

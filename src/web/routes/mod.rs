@@ -1,5 +1,6 @@
 //! One file per page: the handlers the route table in [`super`] names.
 
+pub mod admin;
 pub mod assets;
 pub mod callback;
 pub mod configure;
