@@ -10,6 +10,9 @@
 //! required text; `--set NAME=VALUE` gives a value of its own. The smallest
 //! plan unless `--plan`, the StackScript's first image unless `--image`.
 //!
+//! `--app SLUG` takes the StackScript and ready URL of that app of the apps
+//! file (`--apps-file` or `APP_APPS_FILE`); `--stackscript ID` names one directly.
+//!
 //! It always deletes what it created: after success, on failure, on time
 //! out and on Ctrl-C, and says so. Exit status: 0 the app answered, 1 it did
 //! not (or Linode refused), 2 bad usage.
@@ -31,8 +34,14 @@ use crate::linode::models::CreateInstance;
 #[derive(Debug, Clone, clap::Args)]
 pub struct CanaryArgs {
     /// The StackScript to deploy.
-    #[arg(long)]
-    pub stackscript: u64,
+    #[arg(long, required_unless_present = "app", conflicts_with = "app")]
+    pub stackscript: Option<u64>,
+    /// The app of the apps file to deploy: its StackScript, and its ready URL when it has one.
+    #[arg(long, value_name = "SLUG")]
+    pub app: Option<String>,
+    /// The apps file that lists --app.
+    #[arg(long, value_name = "FILE", env = "APP_APPS_FILE")]
+    pub apps_file: Option<std::path::PathBuf>,
     /// The region to deploy in, such as us-east.
     #[arg(long)]
     pub region: String,
@@ -69,8 +78,32 @@ struct Report {
     deleted: bool,
 }
 
+/// With `--app`, the app's StackScript and ready URL from the apps file.
+fn of_app(mut args: CanaryArgs) -> Result<(u64, CanaryArgs), Failure> {
+    let Some(slug) = &args.app else {
+        return Ok((args.stackscript.unwrap_or_default(), args));
+    };
+    let Some(path) = args.apps_file.as_deref().filter(|p| !p.as_os_str().is_empty()) else {
+        return Err(Failure::Usage("--app needs the apps file: --apps-file FILE or APP_APPS_FILE".into()));
+    };
+    let apps = crate::settings::apps::read(path).map_err(|e| Failure::Usage(e.to_string()))?;
+    let Some(app) = apps.iter().find(|a| &a.slug == slug) else {
+        let slugs: Vec<&str> = apps.iter().map(|a| a.slug.as_str()).collect();
+        return Err(Failure::Usage(format!(
+            "no app {slug:?} in {}: it lists {}",
+            path.display(),
+            slugs.join(", ")
+        )));
+    };
+    if app.ready_url.is_some() {
+        args.ready_url = app.ready_url.clone();
+    }
+    Ok((app.stackscript_id, args))
+}
+
 /// Runs the canary; `Ok` when the app answered.
 pub async fn run(ctx: &Context, args: CanaryArgs) -> Result<(), Failure> {
+    let (stackscript_id, args) = of_app(args)?;
     if let Some(url) = &args.ready_url
         && !args.ready_anywhere
     {
@@ -79,7 +112,7 @@ pub async fn run(ctx: &Context, args: CanaryArgs) -> Result<(), Failure> {
     let values = parse_values(&args.values)?;
     let script = ctx
         .api
-        .stackscript_with_token(&ctx.token, args.stackscript)
+        .stackscript_with_token(&ctx.token, stackscript_id)
         .await
         .map_err(|e| explain(e, Needs::StackScripts))?;
     let image = match &args.image {
@@ -99,7 +132,7 @@ pub async fn run(ctx: &Context, args: CanaryArgs) -> Result<(), Failure> {
         type_id: plan.clone(),
         region: args.region.clone(),
         image: image.clone(),
-        stackscript_id: args.stackscript,
+        stackscript_id,
         group: "canary".to_owned(),
         root_pass: password::generate(),
         label: Some(format!("canary-{}", crate::random::hex(4))),

@@ -112,3 +112,55 @@ async fn a_value_the_form_would_refuse_is_bad_usage_and_creates_nothing() {
     assert_eq!(code, 2, "a value the form would refuse is bad usage");
     assert_eq!(app.simulation().instance_count(), 0, "and nothing is created");
 }
+
+/// `canary --app SLUG` with this apps file, against the sandbox.
+async fn run_app(app: &TestApp, apps_file: &std::path::Path, slug: &str) -> (i32, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_install-on-linode"))
+        .args(["canary", "--app", slug, "--region", "us-east", "--ready-anywhere", "--timeout", "60"])
+        .arg("--ready-url")
+        .arg(format!("{}/sandbox/apps/{{ipv4}}/", app.address))
+        .env("APP_APPS_FILE", apps_file)
+        .env("LINODE_TOKEN", SANDBOX_TOKEN)
+        .env("APP_LINODE_API_URL", format!("{}/sandbox/v4", app.address))
+        .env_remove("APP_READY_URL")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[tokio::test]
+async fn an_app_of_the_apps_file_is_deployed_by_its_slug() {
+    let app = spawn_app(|s| {
+        s.sandbox();
+        s.settings.sandbox_token = Some(SecretString::from(SANDBOX_TOKEN));
+        s.settings.apps = vec![install_on_linode::settings::AppSpec {
+            slug: "shop".into(),
+            stackscript_id: 502,
+            name: "Shop".into(),
+            ready_url: None,
+            open_url: None,
+            script_sha256: None,
+        }];
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let apps_file = dir.path().join("apps.toml");
+    let listed = "[[app]]\nslug = \"shop\"\nstackscript_id = 502\nname = \"Shop\"\n\n\
+                  [[app]]\nslug = \"gone\"\nstackscript_id = 999\nname = \"Gone\"\n";
+    std::fs::write(&apps_file, listed).unwrap();
+
+    let (code, out, _) = run_app(&app, &apps_file, "shop").await;
+    let (missing, _, about_missing) = run_app(&app, &apps_file, "gone").await;
+    let (unknown, _, said) = run_app(&app, &apps_file, "blog").await;
+
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("canary: ready after ") && out.contains("deleted"), "{out}");
+    assert_eq!(app.simulation().instance_count(), 0, "nothing left behind");
+    assert_ne!(missing, 0, "the StackScript is the file's (999 is not on this Linode): {about_missing}");
+    assert_eq!(app.simulation().instance_count(), 0);
+    assert_eq!(unknown, 2, "an app the file does not list is bad usage");
+    assert!(said.contains("no app \"blog\"") && said.contains("it lists shop, gone"), "{said}");
+}
