@@ -504,6 +504,22 @@ async fn the_deploy_button_renders_and_its_link_opens_the_form_as_built() {
     browser.select("#region", "ap-northeast").await;
     browser.click("#build-link").await;
     browser.wait_for_text("#deep-link", "region=ap-northeast").await;
+    browser.click("#share-count").await;
+    browser.click("#build-link").await;
+    browser.wait_for_text("#markdown", "button.svg?count=1").await;
+    let mut counted = json!(null);
+    for _ in 0..50 {
+        counted = browser
+            .client()
+            .execute("const i = document.getElementById('button-image'); return i.complete ? i.naturalWidth : null;", vec![])
+            .await
+            .unwrap();
+        if !counted.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, json!(217), "the badge with its count renders, a tab wider");
     browser.screenshot_whole_page("share").await;
     browser.click("#button-link").await;
 

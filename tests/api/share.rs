@@ -1,6 +1,10 @@
 //! The Deploy button and its snippets: a badge that is plain, valid SVG,
 //! and links that open the app's form with the publisher's choices.
 
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
 use crate::helpers::*;
 
 /// The one app's slug: its application name made URL-safe.
@@ -57,4 +61,43 @@ async fn the_share_page_gives_snippets_and_builds_a_deep_link_without_secrets() 
     let form = html(&app.get_absolute(&link).await.text().await.unwrap());
     assert_eq!(attr(&form, "select[name=region] option[selected]", "value").as_deref(), Some("eu-west"));
     assert_eq!(attr(&form, "input[name=udf_web_server][value=apache]", "checked").as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn the_button_can_carry_the_count_of_deploys_linode_keeps() {
+    let app = spawn_app(|s| {
+        s.bare();
+    })
+    .await;
+    mount_plans_and_regions(&app.linode).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v4/linode/stackscripts/{STACKSCRIPT_ID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": STACKSCRIPT_ID, "label": "demo", "images": ["linode/debian12"], "deployments_total": 1234,
+            "user_defined_fields": [], "is_public": true, "rev_note": "", "script": "#!/bin/bash"
+        })))
+        .mount(&app.linode)
+        .await;
+
+    let counted = app.get(&format!("/apps/{SLUG}/button.svg?count=1")).await;
+    let share =
+        html(&app.get(&format!("/apps/{SLUG}/share?count=1&region=eu-west")).await.text().await.unwrap());
+
+    assert_eq!(counted.status(), 200);
+    assert_eq!(
+        counted.headers()["cache-control"],
+        "public, max-age=300",
+        "the count is fresh within minutes"
+    );
+    let svg = counted.text().await.unwrap();
+    roxmltree::Document::parse(&svg).expect("valid XML");
+    assert!(svg.contains(">1,234</text>"), "{svg}");
+    let markdown = text_of(&share, "#markdown").unwrap();
+    assert!(
+        markdown.contains("/button.svg?count=1)](") && markdown.ends_with("?region=eu-west)"),
+        "{markdown}"
+    );
+    assert_eq!(attr(&share, "#share-count", "checked").as_deref(), Some(""));
+    let plain = app.get(&format!("/apps/{SLUG}/button.svg")).await.text().await.unwrap();
+    assert!(!plain.contains("1,234"), "without ?count=1, the plain badge");
 }

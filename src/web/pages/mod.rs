@@ -373,6 +373,8 @@ pub struct SharePage {
     pub chrome: Chrome,
     /// The button's address.
     pub button: String,
+    /// Whether the button shows the deploy count.
+    pub with_count: bool,
     /// The form's address, with the builder's choices.
     pub link: String,
     /// The Markdown snippet.

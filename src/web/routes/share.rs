@@ -35,11 +35,60 @@ fn known<'a>(state: &'a AppState, slug: &str) -> Result<&'a Arc<App>, AppError> 
     state.apps.get(slug).ok_or(AppError::NotFound)
 }
 
-/// `GET /apps/{slug}/button.svg`.
-pub async fn button(State(state): State<AppState>, Path(app): Path<String>) -> Result<Response, AppError> {
-    let _ = known(&state, &app)?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=3600")], BUTTON)
-        .into_response())
+/// The badge with how many Linodes were deployed from the app's
+/// StackScript (Linode's own count) on a white tab at its right.
+fn counted_button(count: u64) -> String {
+    let digits = count.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let tab = 20 + 9 * grouped.len();
+    let width = 188 + tab;
+    let middle = 188 + tab / 2;
+    BUTTON
+        .replace(
+            r#"width="188" height="32" viewBox="0 0 188 32" role="img" aria-label="Deploy on Linode""#,
+            &format!(
+                r#"width="{width}" height="32" viewBox="0 0 {width} 32" role="img" aria-label="Deploy on Linode: deployed {grouped} times""#
+            ),
+        )
+        .replace("<title>Deploy on Linode</title>", &format!("<title>Deploy on Linode: deployed {grouped} times</title>"))
+        .replace(r#"<rect width="188" height="32""#, &format!(r#"<rect width="{width}" height="32""#))
+        .replace(
+            "</svg>",
+            &format!(
+                r##"  <rect x="187" y="1" width="{}" height="30" rx="3" fill="#ffffff"/>
+  <text x="{middle}" y="21" fill="#286090" font-family="Helvetica, Arial, sans-serif" font-size="14" font-weight="bold" text-anchor="middle">{grouped}</text>
+</svg>"##,
+                tab
+            ),
+        )
+}
+
+/// `GET /apps/{slug}/button.svg`; with `?count=1`, the count of Linodes
+/// deployed from its StackScript beside it (the plain badge while Linode
+/// cannot say: a README's image never breaks).
+pub async fn button(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let app = known(&state, &slug)?;
+    let counted = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .any(|(key, value)| key == "count" && value != "0" && !value.is_empty());
+    let count = match counted {
+        true => app.catalog.get().await.ok().and_then(|c| c.stackscript.deployments_total),
+        false => None,
+    };
+    let (svg, cache) = match count {
+        Some(count) => (counted_button(count), "public, max-age=300"),
+        None => (BUTTON.to_owned(), "public, max-age=3600"),
+    };
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, cache)], svg).into_response())
 }
 
 /// `GET /apps/{slug}/script`: the script that will run as root on the
@@ -71,7 +120,12 @@ pub async fn share(
     // Only what the form offers, and never a secret, goes into a link.
     let mut kept = url::form_urlencoded::Serializer::new(String::new());
     let mut chosen = Vec::new();
+    let mut selected_count = false;
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if key == "count" {
+            selected_count = value == "1";
+            continue;
+        }
         let offered = match key.as_ref() {
             "type" => catalog.offers_plan(&value),
             "region" => catalog.offers_region(&value),
@@ -87,15 +141,18 @@ pub async fn share(
     }
     let query = kept.finish();
     let link = if query.is_empty() { base.clone() } else { format!("{base}?{query}") };
-    let button = format!("{base}/button.svg");
+    let with_count = selected_count;
+    let button = if with_count { format!("{base}/button.svg?count=1") } else { format!("{base}/button.svg") };
     let selected = |key: &str| chosen.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let page = SharePage {
         chrome: app.chrome.clone(),
         markdown: format!("[![Deploy on Linode]({button})]({link})"),
         html: format!(
-            r#"<a href="{link}"><img src="{button}" alt="Deploy on Linode" width="188" height="32"></a>"#
+            r#"<a href="{link}"><img src="{button}" alt="Deploy on Linode"{size}></a>"#,
+            size = if with_count { r#" height="32""# } else { r#" width="188" height="32""# }
         ),
         button,
+        with_count,
         link,
         plans: catalog
             .types
@@ -126,6 +183,17 @@ pub async fn share(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_counted_button_is_valid_svg_wide_enough_for_its_grouped_count() {
+        let svg = counted_button(1_234_567);
+        let document = roxmltree::Document::parse(&svg).expect("valid XML");
+        let root = document.root_element();
+        assert_eq!(root.attribute("width"), Some("289"), "188, and a tab of 20 + 9 × 9 for nine characters");
+        assert!(svg.contains(">1,234,567</text>") && svg.contains("deployed 1,234,567 times"));
+        assert!(counted_button(12).contains(">12</text>"));
+        assert!(!svg.contains("<script") && !svg.contains("href"));
+    }
 
     #[test]
     fn the_button_is_plain_svg_with_no_script_and_no_outside_reference() {
