@@ -8,7 +8,8 @@
 //!   keys, passwords; parsed into a validated choice before anything leaves.
 //! - [`deploy`]: everything from "code in hand" to "token revoked": the
 //!   exchange and create, the watch while the server starts, the one revoke.
-//! - [`stores`]: what replicas share: sessions, once-only claims (memory or Redis).
+//! - [`stores`]: what replicas share: sessions, once-only claims, deploy results and
+//!   outcome counts (memory or Redis).
 //! - [`linode`]: the clients of Linode's API and login server, scopes and models.
 //! - [`catalog`]: the plans, regions and StackScript the form offers, cached.
 //! - [`sandbox`]: the simulated Linode behind `--sandbox`; nothing depends on it.

@@ -70,7 +70,7 @@ fn serve(sandbox: bool, script: Option<std::path::PathBuf>) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(address = %app.local_addr(), "install-on-linode is listening");
+        tracing::info!(address = %app.local_addr(), apps = %app.app_slugs().join(","), "install-on-linode is listening");
         if let Some(line) = app.sandbox_for_clients() {
             // Printed, not logged: this made-up token opens only the simulated
             // account, and outside clients need it. One write, so that no log

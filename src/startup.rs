@@ -129,6 +129,11 @@ impl Application {
         served
     }
 
+    /// The slugs of the apps it deploys, in order.
+    pub fn app_slugs(&self) -> Vec<String> {
+        self.state.apps.iter().map(|a| a.spec.slug.clone()).collect()
+    }
+
     /// The metrics listener's address, when metrics are on.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())

@@ -47,6 +47,8 @@ Settings (environment variables override config/local.toml, which overrides the 
   APP_READY_ALLOW_PRIVATE   probe private and loopback addresses too [default: false]
   APP_SANDBOX_TOKEN         the sandbox account's personal access token [default: made up at start]
   APP_SANDBOX_SCRIPT        a script file the sandbox serves as its StackScript (also --script)
+  APP_APPS_FILE             a TOML file of several apps, each under /apps/{slug} [default: one app]
+  APP_ADMIN_TOKEN           opens the dashboard at /admin, >= 16 characters [default: no dashboard]
   RUST_LOG                  log filter, such as debug              [default: info]
 
 A missing or invalid setting stops start-up with a line naming it (exit status 2).";

@@ -1,5 +1,7 @@
 //! What replicas share: the visitors' sessions and the once-only claim on an
-//! OAuth state (with what a session keeps sealed, [`seal`]). In memory for one replica (the default), or in Redis so that
+//! OAuth state (with what a session keeps sealed, [`seal`]), deploy results
+//! not yet shown ([`outcomes`]) and the outcomes counted for the dashboard
+//! ([`tally`]). In memory for one replica (the default), or in Redis so that
 //! any number of replicas behind a load balancer serve one visitor's flow.
 //!
 //! Redis is reached through `fred` (the client `tower-sessions-redis-store`
