@@ -45,7 +45,7 @@ impl Label {
 }
 
 /// Lowercase letters and digits, other runs made one dash, no dash at the ends.
-fn slug(s: &str) -> String {
+pub fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {

@@ -326,18 +326,10 @@ impl Settings {
 }
 
 /// A name made URL-safe for `/apps/{slug}`: lowercase, every run of other
-/// characters a single `-`.
+/// characters a single `-`, as labels are made ([`crate::form::label::slug`]).
 pub fn slug(name: &str) -> String {
-    let mut slug = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-');
-    if slug.is_empty() { "app".to_owned() } else { slug.to_owned() }
+    let slug = crate::form::label::slug(name);
+    if slug.is_empty() { "app".to_owned() } else { slug }
 }
 
 const CLIENT_ID_WHAT: &str = "the id of your OAuth client (Cloud Manager > My Profile > OAuth Apps)";

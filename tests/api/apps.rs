@@ -2,8 +2,6 @@
 //! each app has its own form, StackScript, pin, ready check and deep links
 //! under `/apps/{slug}`, and one OAuth client serves them all.
 
-use std::time::Duration;
-
 use install_on_linode::settings::AppSpec;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
@@ -192,15 +190,7 @@ async fn deploy_and_wait(app: &TestApp, form: &str, code: &str, done: impl Fn(&V
     let state = start_deploy_at(app, form).await;
     let page = html(&app.callback(&[("code", code), ("state", &state)]).await.text().await.unwrap());
     let status_url = attr(&page, "[data-status-url]", "data-status-url").expect("a watched deploy");
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        last = app.get(&status_url).await.json().await.unwrap();
-        if done(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("never done; last {last}");
+    poll_status(app, &status_url, done).await
 }
 
 #[tokio::test]

@@ -47,17 +47,10 @@ async fn sandbox_with_dashboard() -> TestApp {
 
 /// Polls a deploy's status (from its success page) until its stage is final.
 async fn until_final(app: &TestApp, success_page: &str) -> Value {
-    let page = html(success_page);
-    let status_url = attr(&page, "[data-status-url]", "data-status-url").expect("a watched deploy");
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = app.get(&status_url).await.json().await.unwrap();
-        if matches!(last["stage"].as_str(), Some("ready" | "failed" | "deleted")) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the deploy never ended; last {last}");
+    let status_url =
+        attr(&html(success_page), "[data-status-url]", "data-status-url").expect("a watched deploy");
+    poll_status(app, &status_url, |s| matches!(s["stage"].as_str(), Some("ready" | "failed" | "deleted")))
+        .await
 }
 
 #[tokio::test]

@@ -391,6 +391,19 @@ impl TestApp {
     }
 }
 
+/// Reads a deploy's status at `status_url` until `done` holds (at most 30 s).
+pub async fn poll_status(app: &TestApp, status_url: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = app.get(status_url).await.json().await.unwrap();
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the deploy never got there; last {last}");
+}
+
 /// Parses a page for structural checks.
 pub fn html(body: &str) -> scraper::Html {
     scraper::Html::parse_document(body)

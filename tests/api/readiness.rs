@@ -46,25 +46,12 @@ async fn deploy_until(app: &TestApp, done: impl Fn(&Value) -> bool) -> (Value, S
     let state = app.start_deploy().await;
     let page = html(&app.callback(&[("code", "c"), ("state", &state)]).await.text().await.unwrap());
     let status_url = attr(&page, "[data-status-url]", "data-status-url").unwrap();
-    (poll(app, &status_url, done).await, status_url)
+    (poll_status(app, &status_url, done).await, status_url)
 }
 
 /// A POST to `path` as a page of `origin` sends it.
 async fn post_from(app: &TestApp, path: &str, origin: &str) -> reqwest::Response {
     app.browser.post(format!("{}{path}", app.address)).header("Origin", origin).send().await.unwrap()
-}
-
-/// Reads the deploy's status until `done` holds (at most 20 s).
-async fn poll(app: &TestApp, status_url: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        last = app.get(status_url).await.json().await.unwrap();
-        if done(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("never done; last {last}");
 }
 
 #[tokio::test]
@@ -228,7 +215,7 @@ async fn a_simulated_install_failure_fails_in_plain_words_and_the_server_is_dele
 
     let page = html(&app.deploy(&fields, "authorize", "read_write").await.text().await.unwrap());
     let status_url = attr(&page, "[data-status-url]", "data-status-url").unwrap();
-    let last = poll(&app, &status_url, |s| s["stage"] == "failed").await;
+    let last = poll_status(&app, &status_url, |s| s["stage"] == "failed").await;
     assert!(last["stage_sentence"].as_str().unwrap().contains("stopped"), "{last}");
     assert_eq!(last["can_delete"], true);
 
