@@ -161,19 +161,8 @@ async fn each_app_is_checked_by_its_own_ready_url() {
     Mock::given(path("/up")).respond_with(ResponseTemplate::new(200)).mount(&answering).await;
     let port = answering.address().port();
     let app = two_apps(|apps| apps[0].ready_url = Some(format!("http://{{ipv4}}:{port}/up"))).await;
-    mount_token(&app.linode, "c", grant("linodes:read_write")).await;
+    mount_deploy_at_loopback(&app.linode, "c").await;
     mount_token(&app.linode, "d", grant("linodes:read_write")).await;
-    mount_grants(&app.linode, ResponseTemplate::new(204)).await;
-    mount_create(&app.linode, created_instance()).await;
-    let mut running = instance_json();
-    running["status"] = json!("running");
-    running["ipv4"] = json!(["127.0.0.1"]);
-    Mock::given(method("GET"))
-        .and(path("/v4/linode/instances/4242"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(running))
-        .mount(&app.linode)
-        .await;
-    mount_revoke(&app.linode, 200).await;
 
     let blog = deploy_and_wait(&app, "/apps/blog", "c", |s| s["stage"] == "ready").await;
     let shop =

@@ -338,6 +338,28 @@ pub async fn mount_happy_deploy(linode: &MockServer, code: &str) {
     mount_revoke(linode, 200).await;
 }
 
+/// The fake Linode's instance 4242 running at 127.0.0.1 (where a test's "app" listens).
+pub async fn mount_running_at_loopback(linode: &MockServer) {
+    let mut body = instance_json();
+    body["status"] = json!("running");
+    body["ipv4"] = json!(["127.0.0.1"]);
+    Mock::given(method("GET"))
+        .and(path("/v4/linode/instances/4242"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(linode)
+        .await;
+}
+
+/// A happy deploy with `code` whose server runs at 127.0.0.1: grant, an
+/// unrestricted user, create, running at loopback, revoke.
+pub async fn mount_deploy_at_loopback(linode: &MockServer, code: &str) {
+    mount_token(linode, code, grant("linodes:read_write")).await;
+    mount_grants(linode, ResponseTemplate::new(204)).await;
+    mount_create(linode, created_instance()).await;
+    mount_running_at_loopback(linode).await;
+    mount_revoke(linode, 200).await;
+}
+
 impl TestApp {
     /// `GET path` as the browser.
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -11,18 +11,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
 
-/// The fake Linode's instance at 127.0.0.1 (where the test's "app" listens), running.
-async fn mount_running_at_loopback(linode: &MockServer) {
-    let mut body = instance_json();
-    body["status"] = json!("running");
-    body["ipv4"] = json!(["127.0.0.1"]);
-    Mock::given(method("GET"))
-        .and(path("/v4/linode/instances/4242"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(linode)
-        .await;
-}
-
 /// An app whose ready URL is on `server`, probed with private addresses allowed or not.
 async fn app_checking(server: &MockServer, allow_private: bool, timeout: Duration) -> TestApp {
     let port = server.address().port();
@@ -33,11 +21,7 @@ async fn app_checking(server: &MockServer, allow_private: bool, timeout: Duratio
         s.settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
     })
     .await;
-    mount_token(&app.linode, "c", grant("linodes:read_write")).await;
-    mount_grants(&app.linode, ResponseTemplate::new(204)).await;
-    mount_create(&app.linode, created_instance()).await;
-    mount_running_at_loopback(&app.linode).await;
-    mount_revoke(&app.linode, 200).await;
+    mount_deploy_at_loopback(&app.linode, "c").await;
     app
 }
 
@@ -158,11 +142,7 @@ async fn a_tcp_check_is_ready_once_the_port_accepts() {
         s.settings.ready_allow_private = true;
     })
     .await;
-    mount_token(&app.linode, "c", grant("linodes:read_write")).await;
-    mount_grants(&app.linode, ResponseTemplate::new(204)).await;
-    mount_create(&app.linode, created_instance()).await;
-    mount_running_at_loopback(&app.linode).await;
-    mount_revoke(&app.linode, 200).await;
+    mount_deploy_at_loopback(&app.linode, "c").await;
 
     let (status, _) = deploy_until(&app, |s| s["stage"] == "ready").await;
 
