@@ -110,45 +110,33 @@ impl Tally {
         format!("iol:tally:{app}:{hour}")
     }
 
-    /// Counts `event` for `app` in `hour`. Never fails the caller: a Redis
-    /// that does not answer loses the count and says so in the log.
-    pub async fn record(&self, app: &str, hour: u64, event: Event<'_>) {
-        self.write(app, hour, event.fields()).await;
-    }
-
     /// Counts `event` for `app` in this hour, without waiting for the store.
     pub fn record_now(&self, app: &str, event: Event<'_>) {
         self.record_later(app, this_hour(), event);
     }
 
     /// Counts `event` for `app` in `hour`, without waiting for the store: in
-    /// memory it is done at once; a Redis round trip is not worth a visitor's wait.
+    /// memory it is done at once; a Redis round trip is not worth a visitor's
+    /// wait, so it runs on its own, and a Redis that does not answer loses
+    /// the count and says so in the log.
     pub fn record_later(&self, app: &str, hour: u64, event: Event<'_>) {
         match self {
             Self::Memory(hours) => count(hours, app, hour, event.fields()),
-            Self::Redis(_) => {
-                let (tally, app, fields) = (self.clone(), app.to_owned(), event.fields());
-                tokio::spawn(async move { tally.write(&app, hour, fields).await });
-            }
-        }
-    }
-
-    async fn write(&self, app: &str, hour: u64, fields: Vec<String>) {
-        match self {
-            Self::Memory(hours) => count(hours, app, hour, fields),
             Self::Redis(pool) => {
-                let key = Self::key(app, hour);
-                let written = async {
+                let (pool, key, fields) = (pool.clone(), Self::key(app, hour), event.fields());
+                tokio::spawn(async move {
                     let pipeline = pool.next().pipeline();
-                    for field in &fields {
-                        let () = pipeline.hincrby(&key, field, 1).await?;
+                    let written = async {
+                        for field in &fields {
+                            let () = pipeline.hincrby(&key, field, 1).await?;
+                        }
+                        let () = pipeline.expire(&key, (KEEP_HOURS * 3600) as i64, None).await?;
+                        pipeline.all::<()>().await
+                    };
+                    if let Err(error) = written.await {
+                        tracing::warn!(%error, "could not count a deploy event in Redis");
                     }
-                    let () = pipeline.expire(&key, (KEEP_HOURS * 3600) as i64, None).await?;
-                    pipeline.all::<()>().await
-                };
-                if let Err(error) = written.await {
-                    tracing::warn!(%error, "could not count a deploy event in Redis");
-                }
+                });
             }
         }
     }
@@ -209,12 +197,12 @@ mod tests {
     async fn events_are_counted_per_app_and_hour_and_old_hours_are_dropped() {
         let tally = Tally::memory();
         let now = this_hour();
-        tally.record("blog", now, Event::Started { plan: "g6-nanode-1", region: "us-east" }).await;
-        tally.record("blog", now, Event::Started { plan: "g6-nanode-1", region: "eu-west" }).await;
-        tally.record("blog", now - 1, Event::Ready { seconds: 95 }).await;
-        tally.record("blog", now, Event::Ready { seconds: 1_000_000 }).await;
-        tally.record("shop", now, Event::Failed { stage: "create", reason: "create_refused" }).await;
-        tally.record("blog", now - KEEP_HOURS - 1, Event::Created).await;
+        tally.record_later("blog", now, Event::Started { plan: "g6-nanode-1", region: "us-east" });
+        tally.record_later("blog", now, Event::Started { plan: "g6-nanode-1", region: "eu-west" });
+        tally.record_later("blog", now - 1, Event::Ready { seconds: 95 });
+        tally.record_later("blog", now, Event::Ready { seconds: 1_000_000 });
+        tally.record_later("shop", now, Event::Failed { stage: "create", reason: "create_refused" });
+        tally.record_later("blog", now - KEEP_HOURS - 1, Event::Created);
         let hours = tally.hours("blog", now, 3).await.unwrap();
         assert_eq!(hours.iter().map(|(h, _)| *h).collect::<Vec<_>>(), [now - 2, now - 1, now]);
         let this = &hours[2].1;
