@@ -69,13 +69,11 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             Tally::Memory(_) => "this replica's memory (since it started)",
             Tally::Redis(_) => "Redis (every replica; kept across restarts for 8 days)",
         },
-        generated: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-            .chars()
-            .take(16)
-            .collect::<String>()
-            .replace('T', " "),
+        generated: {
+            let now = time::OffsetDateTime::now_utc();
+            let (date, hour, minute) = (now.date(), now.hour(), now.minute());
+            format!("{date} {hour:02}:{minute:02}")
+        },
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response())
 }

@@ -120,10 +120,10 @@ pub async fn share(
     // Only what the form offers, and never a secret, goes into a link.
     let mut kept = url::form_urlencoded::Serializer::new(String::new());
     let mut chosen = Vec::new();
-    let mut selected_count = false;
+    let mut with_count = false;
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if key == "count" {
-            selected_count = value == "1";
+            with_count = value == "1";
             continue;
         }
         let offered = match key.as_ref() {
@@ -141,7 +141,6 @@ pub async fn share(
     }
     let query = kept.finish();
     let link = if query.is_empty() { base.clone() } else { format!("{base}?{query}") };
-    let with_count = selected_count;
     let button = if with_count { format!("{base}/button.svg?count=1") } else { format!("{base}/button.svg") };
     let selected = |key: &str| chosen.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let page = SharePage {
